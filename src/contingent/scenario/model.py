@@ -500,3 +500,29 @@ def block_minutes(scenario: Scenario, type_id: str, origin: str, destination: st
     """Block time of a leg for an aircraft type between two airfields."""
     a, b = scenario.airfield[origin], scenario.airfield[destination]
     return scenario.aircraft_type[type_id].block_minutes(haversine_km(a.lat, a.lon, b.lat, b.lon))
+
+
+def road_end(route: RoadRoute, start: datetime, tz: ZoneInfo) -> datetime:
+    """Earliest arrival of a convoy leaving at ``start`` on ``route``.
+
+    Convoys drive at ``speed_kmh`` only inside the daily window that opens at
+    ``driving_from`` (theatre clock) and lasts ``driving_hours_per_day``; outside it they halt.
+    """
+    remaining = math.ceil(route.distance_km / route.speed_kmh * 60)  # driving minutes
+    window_open = parse_clock(route.driving_from)
+    window_len = round(route.driving_hours_per_day * 60)
+    t = start.astimezone(tz)
+    while True:
+        day0 = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        w_start = day0 + timedelta(minutes=window_open)
+        w_end = w_start + timedelta(minutes=window_len)
+        if t < w_start:
+            t = w_start
+        if t >= w_end:
+            t = day0 + timedelta(days=1, minutes=window_open)
+            continue
+        drive = min(remaining, int((w_end - t).total_seconds() // 60))
+        t += timedelta(minutes=drive)
+        remaining -= drive
+        if remaining <= 0:
+            return t
