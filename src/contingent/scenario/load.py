@@ -70,6 +70,11 @@ def loads_scenario(text: str, file: str = "<string>") -> Scenario:
         raise InputError("'sources' must map ids to descriptions", file=file,
                          line=line_of(lines, ("sources",)), field="sources")
     clean, figures = strip_provenance(data, lines, file, set(map(str, sources)))
+    # pydantic's lax mode would take `count: true` as 1; no scenario field is a boolean.
+    booleans = list(_booleans(clean, data, lines, file))
+    if booleans:
+        booleans[0].more = booleans[1:]
+        raise booleans[0]
     try:
         scenario = Scenario.model_validate({**clean, "figures": (), "file": file})
     except ValidationError as exc:
@@ -86,7 +91,15 @@ def _from_pydantic(
     exc: ValidationError, data: Any, lines: dict[PathKey, int], file: str
 ) -> InputError:
     errors = []
-    for err in exc.errors():
+    raw = exc.errors()
+    for err in raw:
+        # A sequence whose items failed is also reported as too short (its failed items are
+        # dropped before the length check); the item errors say what is really wrong.
+        if err["type"] == "too_short" and any(
+            len(o["loc"]) > len(err["loc"]) and o["loc"][: len(err["loc"])] == err["loc"]
+            for o in raw
+        ):
+            continue
         loc: PathKey = tuple(k for k in err["loc"] if isinstance(k, str | int))
         # pydantic reports a failed union member or a model-level check by appending type
         # names; keep only the part that exists in the document.
@@ -98,6 +111,13 @@ def _from_pydantic(
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
         msg = msg.removeprefix("Value error, ")
+        # One phrasing across the code: lower case, and say what was written.
+        if msg.startswith("Input should") and "got" not in msg and not isinstance(
+            err.get("input"), dict | list | tuple
+        ):
+            msg += f", got {err['input']!r}"
+        if msg[:1].isupper() and msg[1:2].islower():
+            msg = msg[0].lower() + msg[1:]
         errors.append(
             InputError(msg, file=file, line=line_of(lines, loc), field=format_path(loc, data))
             if err["type"] != "missing"
@@ -113,6 +133,24 @@ def _from_pydantic(
     first = errors[0]
     first.more = errors[1:]
     return first
+
+
+def _booleans(node: Any, data: Any, lines: dict[PathKey, int], file: str,
+              path: PathKey = ()):
+    """Yield an InputError for every boolean value (``disruptions`` is free-form, skipped)."""
+    if isinstance(node, bool):
+        yield InputError(
+            f"{str(node).lower()} is not a valid value here (YAML reads true/false, yes/no "
+            "and on/off as booleans; quote it if it is text)",
+            file=file, line=line_of(lines, path), field=format_path(path, data),
+        )
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            if not (path == () and k == "disruptions"):
+                yield from _booleans(v, data, lines, file, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _booleans(v, data, lines, file, (*path, i))
 
 
 def _exists(data: Any, loc: PathKey) -> bool:
