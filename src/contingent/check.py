@@ -500,7 +500,7 @@ def _check_hours(ctx: _Ctx) -> Iterator[Violation]:
                 if not a.hours.open_min <= m <= a.hours.close_min:
                     yield Violation(
                         "hours", subj,
-                        f"{verb} {aid} at {loc.strftime('%H:%M')} local, "
+                        f"{verb} {aid} at {loc.strftime('%Y-%m-%d %H:%M')} local, "
                         f"open {a.hours.open}-{a.hours.close}",
                     )
             for c in a.closures:
@@ -696,8 +696,8 @@ def _check_reporting(ctx: _Ctx) -> Iterator[Violation]:
         subj = f"nation {n}"
         given, actual = plan.nations.get(n), last_of.get(n)
         if given is None:
-            yield Violation("reporting", subj, f"no completion given, last arrival "
-                                               f"{ctx.t(actual)}")
+            seen = "the nation does not move" if actual is None else f"last arrival {ctx.t(actual)}"
+            yield Violation("reporting", subj, f"no completion given; {seen}")
         elif actual is None:
             yield Violation("reporting", subj,
                             f"completion {ctx.t(given)} but the nation does not move")
