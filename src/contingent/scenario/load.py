@@ -156,12 +156,11 @@ def _booleans(node: Any, data: Any, lines: dict[PathKey, int], file: str,
 def _exists(data: Any, loc: PathKey) -> bool:
     cur = data
     for k in loc:
-        if isinstance(cur, dict) and isinstance(k, str) and k in cur:
-            cur = cur[k]
-        elif isinstance(cur, list) and isinstance(k, int) and 0 <= k < len(cur):
-            cur = cur[k]
-        else:
+        in_dict = isinstance(cur, dict) and isinstance(k, str) and k in cur
+        in_list = isinstance(cur, list) and isinstance(k, int) and 0 <= k < len(cur)
+        if not (in_dict or in_list):
             return False
+        cur = cur[k]
     return True
 
 
@@ -172,11 +171,14 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
         return InputError(msg, file=file, line=line_of(lines, path), field=format_path(path, data))
 
     for coll in _COLLECTIONS:
-        ids = Counter(getattr(item, "id") for item in getattr(s, coll))
+        # Point at the repeat, not the original: the repeat is usually the new line.
+        first: dict[str, int] = {}
         for i, item in enumerate(getattr(s, coll)):
-            if ids[item.id] > 1:
-                yield err((coll, i, "id"), f"duplicate id {item.id!r} in {coll}")
-                ids[item.id] = 1  # report each duplicate once
+            if item.id in first:
+                yield err((coll, i, "id"), f"duplicate id {item.id!r} in {coll} (first on line "
+                          f"{line_of(lines, (coll, first[item.id]))})")
+            else:
+                first[item.id] = i
     airfields = s.airfield
     types = s.aircraft_type
     for i, a in enumerate(s.operation.theatre_airfields):
@@ -201,11 +203,12 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
             yield err(("road_routes", ri, "to"), "a road route must join two different places")
     guard_total: Counter[str] = Counter()
     for fi, fac in enumerate(s.facilities):
-        for gi, g in enumerate(fac.guards):
-            if g.unit not in s.unit:
-                yield err(("facilities", fi, "guards", gi, "unit"), f"unknown unit {g.unit!r}")
-            guard_total[g.unit] += g.personnel
-        offered = sum(g.personnel for g in fac.guards)
+        for gi, guard in enumerate(fac.guards):
+            if guard.unit not in s.unit:
+                yield err(("facilities", fi, "guards", gi, "unit"),
+                          f"unknown unit {guard.unit!r}")
+            guard_total[guard.unit] += guard.personnel
+        offered = sum(guard.personnel for guard in fac.guards)
         if offered < fac.guard_required:
             yield err(
                 ("facilities", fi, "guard_required"),
@@ -248,16 +251,16 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
                       f"unit fits no aircraft: no fleet that carries {u.nation} can take its "
                       "personnel and every vehicle class")
     unit_nations = set(s.nations)
-    for ri, r in enumerate(s.rules):
+    for ri, rule in enumerate(s.rules):
         for key in ("nations", "first", "then"):
-            for ni, n in enumerate(getattr(r, key)):
+            for ni, n in enumerate(getattr(rule, key)):
                 if n not in unit_nations:
                     yield err(("rules", ri, key, ni), f"no unit of nation {n!r}")
-        if r.phase is not None and r.phase not in s.operation.phases:
-            yield err(("rules", ri, "phase"), f"the operation has no {r.phase} phase")
-        if r.kind == "road":
+        if rule.phase is not None and rule.phase not in s.operation.phases:
+            yield err(("rules", ri, "phase"), f"the operation has no {rule.phase} phase")
+        if rule.kind == "road":
             for u in s.units:
-                if u.nation in r.nations and u.mode != "road":
+                if u.nation in rule.nations and u.mode != "road":
                     ui = s.units.index(u)
                     yield err(("units", ui, "mode"),
                               f"rule {ri} says {u.nation} moves by road but the unit's mode is air")

@@ -21,6 +21,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # A source written as a register id (R2) or id/fact (R2/F15) must name a declared source.
 _SOURCE_ID = re.compile(r"^([A-Z][A-Za-z0-9_-]*)(?:/([A-Z][A-Za-z0-9_.-]*))?$")
 _PROVENANCE_KEYS = ("source", "assumed")
+Kind = Literal["reported", "assumed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class Figure:
 
     path: str
     value: Any
-    kind: Literal["reported", "assumed"]
+    kind: Kind
     provenance: str
     line: int | None
 
@@ -76,7 +77,7 @@ def strip_provenance(
     def where(path: PathKey) -> dict[str, Any]:
         return {"file": file, "line": line_of(lines, path), "field": format_path(path, root)}
 
-    def provenance_of(node: dict[str, Any], path: PathKey) -> tuple[str, str] | None:
+    def provenance_of(node: dict[str, Any], path: PathKey) -> tuple[Kind, str] | None:
         found = [k for k in _PROVENANCE_KEYS if k in node]
         if not found:
             return None
@@ -95,7 +96,7 @@ def strip_provenance(
                 )
         return ("reported" if key == "source" else "assumed", text.strip())
 
-    def walk(node: Any, path: PathKey, inherited: tuple[str, str] | None) -> Any:
+    def walk(node: Any, path: PathKey, inherited: tuple[Kind, str] | None) -> Any:
         if isinstance(node, dict):
             own = provenance_of(node, path)
             scope = own or inherited
