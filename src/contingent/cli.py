@@ -9,16 +9,17 @@ is 2. Exit codes: 0 ok, 1 no plan or a plan that breaks rules, 2 bad input.
 from __future__ import annotations
 
 import csv
+import inspect
 import logging
 import sys
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -83,10 +84,13 @@ def _load(scenario: str) -> Scenario:
 
 
 @contextmanager
-def _spinner(console: Console, text: str, delay: float = 1.0) -> Iterator[None]:
-    """Show a spinner on a terminal if the work inside takes longer than ``delay`` seconds."""
+def _spinner(console: Console, text: str, delay: float = 1.0) -> Iterator[Callable[[str], None]]:
+    """Show a spinner on a terminal if the work inside takes longer than ``delay`` seconds.
+
+    Yields a function that sets the spinner's text (a no-op off a terminal).
+    """
     if not console.is_terminal:
-        yield
+        yield lambda _text: None
         return
     status = console.status(text)
     lock = threading.Lock()
@@ -102,7 +106,7 @@ def _spinner(console: Console, text: str, delay: float = 1.0) -> Iterator[None]:
     timer.daemon = True
     timer.start()
     try:
-        yield
+        yield lambda stage: status.update(f"{text}: {stage}")
     finally:
         with lock:
             state["done"] = True
@@ -261,16 +265,23 @@ def _hours(minutes: int) -> str:
 
 
 def departures_table(s: Scenario, plan: Plan) -> Table | None:
-    """Departures per theatre-local day per airfield and per cap group, against caps."""
-    tz = s.operation.tz
-    counts: Counter[tuple[str, date]] = Counter(
-        (so.origin, so.departure.astimezone(tz).date()) for so in plan.sorties
-    )
-    if not counts:
+    """Departures per day per airfield and per cap group, against their daily caps.
+
+    Days are theatre days, except for an airfield with its own time zone, whose cap counts
+    its own local days (as the checker does).
+    """
+    if not plan.sorties:
         return None
-    days = sorted({d for _, d in counts})
+    theatre = s.operation.tz
+    local: Counter[tuple[str, date]] = Counter(
+        (so.origin, so.departure.astimezone(s.tz(so.origin)).date()) for so in plan.sorties
+    )
+    in_theatre: Counter[tuple[str, date]] = Counter(
+        (so.origin, so.departure.astimezone(theatre).date()) for so in plan.sorties
+    )
+    days = sorted({d for _, d in local} | {d for _, d in in_theatre})
     table = Table("airfield / cap group", "cap", *map(_day_label, days), box=box.SIMPLE_HEAD,
-                  title=f"departures per day ({s.operation.time_zone})")
+                  title=f"departures per day ({s.operation.time_zone} days)")
 
     def cell(n: int, cap: int | None) -> Text:
         if cap is None:
@@ -278,20 +289,25 @@ def departures_table(s: Scenario, plan: Plan) -> Table | None:
         # The "!" marks a broken cap without colour too.
         return Text(f"{n}/{cap}!", style="bold red") if n > cap else Text(f"{n}/{cap}")
 
-    used = {a for a, _ in counts}
+    used = {a for a, _ in local}
     known = [a.id for a in s.airfields]
     for a in [*known, *sorted(used - set(known))]:
         if a not in used:
             continue
-        cap = s.airfield[a].departure_cap_per_day if a in s.airfield else None
-        table.add_row(a, "-" if cap is None else str(cap),
-                      *(cell(counts[(a, d)], cap) for d in days))
+        field = s.airfield.get(a)
+        cap = field.departure_cap_per_day if field is not None else None
+        label = a
+        if field is not None and field.time_zone and field.time_zone != s.operation.time_zone:
+            label = f"{a}*"
+            table.caption = "* days in the airfield's own time zone"
+        table.add_row(label, "-" if cap is None else str(cap),
+                      *(cell(local[(a, d)], cap) for d in days))
     for g in s.cap_groups:
         if not used & set(g.airfields):
             continue
         table.add_row(
             f"{g.id} ({'+'.join(g.airfields)})", str(g.departure_cap_per_day),
-            *(cell(sum(counts[(a, d)] for a in g.airfields), g.departure_cap_per_day)
+            *(cell(sum(in_theatre[(a, d)] for a in g.airfields), g.departure_cap_per_day)
               for d in days),
         )
     return table
@@ -409,9 +425,13 @@ def plan_command(
     from contingent.plan import plan as make_plan  # type: ignore[attr-defined,unused-ignore]
 
     err = _console(stderr=True)
+    options: dict[str, Any] = {"time_limit": time_limit, "workers": workers}
     try:
-        with _spinner(err, f"planning {s.scenario} {phase.value}"):
-            result = make_plan(s, phase.value, time_limit=time_limit, workers=workers)
+        with _spinner(err, f"planning {s.scenario} {phase.value}") as show:
+            # The planner may report its stages; older planners take no such argument.
+            if "progress" in inspect.signature(make_plan).parameters:
+                options["progress"] = show
+            result = make_plan(s, phase.value, **options)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
