@@ -1,0 +1,149 @@
+"""Planner: optimal deployment and withdrawal plans with a proven lower bound.
+
+The only module family that imports OR-Tools. Entry function: :func:`plan`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+
+from contingent.plan.bounds import all_bounds, explain_conflicts, min_lifts, sorties_lower_bound
+from contingent.plan.build import build_plan
+from contingent.plan.cpsat import CpSatModel, Solution
+from contingent.plan.greedy import completion_of, greedy
+from contingent.plan.problem import Problem, build_problem
+from contingent.planfile import Bound, Plan
+from contingent.scenario.model import Phase, Scenario
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Problem", "build_problem", "plan"]
+
+
+def _tails_and_legs(p: Problem, legs: int | None) -> tuple[dict[str, int], int]:
+    """How many tails per fleet and lift slots per tail the model gets.
+
+    Enough tails to fly every lift the fleet could be asked for once each, capped by the fleet.
+    """
+    tails = {}
+    for f in p.fleets:
+        units = [u for u in p.units if u.nation in f.carries]
+        need = min_lifts(p, units, [f]) if units else 0
+        # Per-route packing can need a few more than the aggregate count.
+        routes = len({(u.origin, u.destination) for u in units})
+        tails[f.id] = min(f.count, need + routes)
+    if legs is None:
+        total_tails = max(1, sum(tails.values()))
+        need_all = sum(min_lifts(p, [u]) for u in p.units)
+        legs = max(1, min(4, math.ceil(need_all / total_tails) + 1))
+    return tails, legs
+
+
+def plan(
+    scenario: Scenario,
+    phase: Phase,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    legs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan one phase: earliest completion, then fewest sorties.
+
+    Parameters
+    ----------
+    scenario
+        The operation.
+    phase
+        ``"deployment"`` or ``"withdrawal"``.
+    time_limit
+        Seconds for the solver (default 60).
+    workers
+        CP-SAT search workers (default: the machine's cores, at most 8).
+    legs
+        Lift slots per aircraft in the model (default: derived from demand and fleet size).
+    progress
+        Called with short status lines while solving.
+
+    Returns
+    -------
+    Plan
+        With status ``optimal`` only when completion equals a proven lower bound that holds
+        for every plan, ``feasible`` with the gap otherwise, ``infeasible`` with the conflicting
+        rules in ``message``, or ``unknown`` when the time limit ran out first.
+    """
+    t0 = time.perf_counter()
+    p = build_problem(scenario, phase)
+    tz = scenario.operation.tz
+    bounds = all_bounds(p)
+    lb = bounds[0]
+    plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
+    conflicts = explain_conflicts(p)
+    if conflicts:
+        return Plan(scenario.scenario, phase, "infeasible", None, p.time(lb.minute),
+                    bounds=plain_bounds, message="; ".join(conflicts),
+                    solve_seconds=time.perf_counter() - t0)
+    limit = time_limit or 60.0
+    if progress:
+        progress("greedy warm start")
+    warm = greedy(p)
+    upper = completion_of(p, warm) if warm is not None else None
+    tails, n_legs = _tails_and_legs(p, legs)
+    if warm is not None:
+        # The model must at least hold the greedy's plan, so the hint is a real solution.
+        for f in p.fleets:
+            used = [t for t in f.tails if t in warm]
+            if used:
+                tails[f.id] = max(tails[f.id], f.tails.index(used[-1]) + 1)
+        most = max(sum(1 for leg in v if leg.kind == "lift") for v in warm.values())
+        n_legs = max(n_legs, most) if legs is None else n_legs
+    log.info("model: %s tails, %d legs per tail", tails, n_legs)
+    if progress:
+        progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
+    model = CpSatModel(p, tails, n_legs)
+    w = workers or min(8, os.cpu_count() or 1)
+    fits = warm is not None and model.covers(warm)
+    if fits and warm is not None:
+        model.hint(warm)
+    sol = model.solve(limit, w, lb.minute, upper if fits else None,
+                      skip_first=fits and upper is not None and upper <= lb.minute,
+                      progress=progress)
+    if sol.completion is None and warm is not None:
+        log.info("CP-SAT found nothing within %.0f s; using the greedy plan", limit)
+        sol = Solution("feasible", upper, None, warm, None, sol.seconds, False)
+    if sol.completion is None:
+        msg = ("no plan satisfies every rule within the model's limits "
+               f"({sum(tails.values())} aircraft, {n_legs} lifts each)"
+               if sol.status == "infeasible" else "time limit reached before any plan was found")
+        return Plan(scenario.scenario, phase, "infeasible" if sol.status == "infeasible"
+                    else "unknown", None, p.time(lb.minute), bounds=plain_bounds, message=msg,
+                    solve_seconds=time.perf_counter() - t0)
+    sorties, roads, handovers = build_plan(p, sol)
+    completion = p.time(sol.completion)
+    # Only bounds valid for every plan count as proof; the solver's own bound is valid
+    # only within its model's tail and slot limits.
+    status = "optimal" if sol.completion <= lb.minute else "feasible"
+    binding = f"{lb.name}: {lb.detail}" if status == "optimal" else (
+        f"no independent bound meets the plan; best is {lb.name}: {lb.detail}")
+    nations: dict[str, object] = {}
+    for s in sorties:
+        for n in s.nations:
+            if n not in nations or s.arrival > nations[n]:  # type: ignore[operator]
+                nations[n] = s.arrival
+    for r in roads:
+        if r.nation not in nations or r.end > nations[r.nation]:  # type: ignore[operator]
+            nations[r.nation] = r.end
+    del tz
+    return Plan(
+        scenario=scenario.scenario, phase=phase, status=status,  # type: ignore[arg-type]
+        completion=completion, lower_bound=p.time(lb.minute),
+        sorties=tuple(sorties), road_moves=tuple(roads), facilities=tuple(handovers),
+        nations=dict(sorted(nations.items())),  # type: ignore[arg-type]
+        bounds=plain_bounds, binding=binding,
+        sorties_lower_bound=sorties_lower_bound(p),
+        solve_seconds=round(time.perf_counter() - t0, 3),
+    )

@@ -1,0 +1,274 @@
+"""Lower bounds on completion that hold for every plan the checker accepts.
+
+They do not depend on the solver or on any limit of its model, so a plan whose completion
+meets one is proven optimal. Each bound says what it is made of, so it can also explain a
+deadline that no plan can meet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from contingent.plan.problem import FleetData, Problem, UnitDemand
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteBound:
+    """A lower bound on completion, in minutes after the epoch."""
+
+    name: str
+    minute: int
+    detail: str
+
+
+def min_lifts(p: Problem, units: list[UnitDemand], fleets: list[FleetData] | None = None) -> int:
+    """Fewest lift sorties that can carry ``units`` (seats, hold space and payload bounds)."""
+    fleets = fleets if fleets is not None else p.fleets
+    usable = [f for f in fleets if any(u.nation in f.carries for u in units)]
+    if not units or not usable:
+        return 0
+    seats = max(f.seats for f in usable)
+    space = max(f.space_cm for f in usable)
+    payload = max(f.payload_kg for f in usable)
+    pax = sum(u.pax for u in units)
+    # The smallest space a vehicle takes in any usable type.
+    veh_space = 0
+    mass = pax * p.personnel_mass
+    for u in units:
+        for c, n in u.vehicles.items():
+            spaces = [p.space_cm[(c, f.type)] for f in usable if (c, f.type) in p.space_cm]
+            veh_space += n * (min(spaces) if spaces else 0)
+            mass += n * p.vehicle_mass[c]
+        mass += u.cargo_kg
+    need = [math.ceil(mass / payload)]
+    if pax:
+        need.append(math.ceil(pax / seats) if seats else 10**6)
+    if veh_space:
+        need.append(math.ceil(veh_space / space) if space else 10**6)
+    return max(need)
+
+
+def _ready(p: Problem, f: FleetData, origin: str) -> int:
+    """Earliest a tail of fleet ``f`` can depart loaded from ``origin``."""
+    if f.base == origin:
+        return f.available[0]
+    return f.available[0] + p.block(f.type, f.base, origin) + f.turnaround
+
+
+def release_bound(p: Problem) -> MinuteBound:
+    """Each unit cannot arrive before its release (or aircraft readiness) plus flight time."""
+    best = MinuteBound("release", 0, "phase start")
+    for u in p.units:
+        options = []
+        for f in p.carriers(u.nation):
+            dep = max(u.release, u.window[0], _ready(p, f, u.origin))
+            options.append((dep + p.block(f.type, u.origin, u.destination), f, dep))
+        if not options:
+            continue
+        arr, f, dep = min(options, key=lambda o: o[0])
+        if arr > best.minute:
+            why = "release" if dep == u.release else "aircraft or rule window"
+            best = MinuteBound(
+                "release", arr,
+                f"unit {u.id}: earliest departure {p.time(dep):%d %b %H:%M} ({why}) "
+                f"+ {p.block(f.type, u.origin, u.destination)} min flight on {f.type}",
+            )
+    for r in p.roads:
+        m = p.minutes(r.end)
+        if m > best.minute:
+            best = MinuteBound("release", m, f"road move of {r.unit}: arrives {r.end:%d %b %H:%M}")
+    return best
+
+
+def throughput_bound(p: Problem) -> MinuteBound | None:
+    """Capped departure airfields: the N-th lift cannot leave before the day it fits in."""
+    s = p.scenario
+    best: MinuteBound | None = None
+    groups: list[tuple[str, set[str], int, object]] = [
+        (g.id, set(g.airfields), g.departure_cap_per_day, s.operation.tz) for g in s.cap_groups
+    ]
+    groups += [
+        (a.id, {a.id}, a.departure_cap_per_day, s.tz(a.id))
+        for a in s.airfields if a.departure_cap_per_day is not None
+    ]
+    for name, members, cap, tz in groups:
+        units = [u for u in p.units if u.origin in members]
+        n = min_lifts(p, units)
+        if not n:
+            continue
+        if cap == 0:
+            return MinuteBound("throughput", 10**7, f"{name}: cap 0 departures/day, needs {n}")
+        days = p.local_days(tz)  # type: ignore[arg-type]
+        first_day = next((i for i, d in enumerate(days) if d[1] > 0), 0)
+        k = first_day + math.ceil(n / cap) - 1
+        fastest = min(
+            p.block(f.type, u.origin, u.destination) for u in units for f in p.carriers(u.nation)
+        )
+        start = days[k][0] if k < len(days) else days[-1][1] + (k - len(days)) * 1440
+        m = max(start, 0) + fastest
+        if best is None or m > best.minute:
+            best = MinuteBound(
+                "throughput", m,
+                f"{name}: {n} lifts at {cap} departures/day need {math.ceil(n / cap)} day(s)",
+            )
+    return best
+
+
+def fleet_bound(p: Problem) -> MinuteBound | None:
+    """Fleet cycles: tails can only fly so many lifts by time T."""
+    n = min_lifts(p, p.units)
+    if not n:
+        return None
+    cycles = []
+    for f in p.fleets:
+        us = [u for u in p.units if u.nation in f.carries]
+        if not us:
+            continue
+        first = min(max(_ready(p, f, u.origin), u.release) + p.block(f.type, u.origin,
+                    u.destination) for u in us)
+        cyc = min(2 * f.turnaround + p.block(f.type, u.origin, u.destination)
+                  + p.block(f.type, u.destination, u.origin) for u in us)
+        cycles.append((first, max(cyc, 1), f.count))
+    if not cycles:
+        return None
+
+    def lifts_by(t: int) -> int:
+        return sum(c * (1 + (t - first) // cyc) for first, cyc, c in cycles if t >= first)
+
+    lo, hi = 0, 10**7
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if lifts_by(mid) >= n:
+            hi = mid
+        else:
+            lo = mid + 1
+    total = sum(c for _, _, c in cycles)
+    return MinuteBound("fleet-cycles", lo, f"{n} lifts with {total} aircraft")
+
+
+def wave_bound(p: Problem) -> MinuteBound | None:
+    """Units released at or after r must fit in the lifts that depart after r and land by T.
+
+    For each release time r, every fleet's tails can fly at most 1 + (T - first)//cycle lifts
+    that land by T; their summed seats, hold space and payload must cover the demand of the
+    units released at or after r. Routes and nations are relaxed (fastest route, any nation a
+    fleet carries), so the bound stays valid for every plan.
+    """
+    best: MinuteBound | None = None
+    for r in sorted({u.release for u in p.units}):
+        group = [u for u in p.units if u.release >= r]
+        pax = sum(u.pax for u in group)
+        mass = pax * p.personnel_mass + sum(
+            u.cargo_kg + sum(n * p.vehicle_mass[c] for c, n in u.vehicles.items()) for u in group
+        )
+        nations = {u.nation for u in group}
+        fleets = [f for f in p.fleets if f.carries & nations]
+        if not fleets:
+            continue
+        space = 0
+        for u in group:
+            for c, n in u.vehicles.items():
+                opts = [p.space_cm[(c, f.type)] for f in fleets if (c, f.type) in p.space_cm]
+                space += n * min(opts) if opts else 0
+        waves = []
+        for f in fleets:
+            us = [u for u in group if u.nation in f.carries]
+            if not us:
+                continue
+            first = min(max(r, u.window[0], _ready(p, f, u.origin))
+                        + p.block(f.type, u.origin, u.destination) for u in us)
+            cyc = max(1, min(2 * f.turnaround + p.block(f.type, u.origin, u.destination)
+                             + p.block(f.type, u.destination, u.origin) for u in us))
+            waves.append((first, cyc, f))
+
+        def enough(t: int) -> bool:
+            cap = [0, 0, 0]
+            for first, cyc, f in waves:
+                if t >= first:
+                    n = f.count * (1 + (t - first) // cyc)
+                    cap[0] += n * f.seats
+                    cap[1] += n * f.space_cm
+                    cap[2] += n * f.payload_kg
+            return cap[0] >= pax and cap[1] >= space and cap[2] >= mass
+
+        lo, hi = 0, 10**7
+        if not enough(hi):
+            continue
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if enough(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        if best is None or lo > best.minute:
+            best = MinuteBound(
+                "wave-capacity", lo,
+                f"{len(group)} unit(s) released from {p.time(r):%d %b %H:%M} need the seats, "
+                "hold and payload of every aircraft that can land by then",
+            )
+    return best
+
+
+def all_bounds(p: Problem) -> list[MinuteBound]:
+    """Every independent bound, strongest first."""
+    out = [release_bound(p)]
+    for b in (throughput_bound(p), fleet_bound(p), wave_bound(p)):
+        if b is not None:
+            out.append(b)
+    return sorted(out, key=lambda b: -b.minute)
+
+
+def sorties_lower_bound(p: Problem) -> int:
+    """Fewest sorties (lift and positioning) any plan can have."""
+    n = min_lifts(p, p.units)
+    # A lift from an airfield where no fleet is based needs the aircraft flown in first.
+    based = {f.base for f in p.fleets}
+    needs_positioning = all(u.origin not in based for u in p.units)
+    return 2 * n if needs_positioning else n
+
+
+def explain_conflicts(p: Problem) -> list[str]:
+    """Plain-language conflicts between rules that make the phase infeasible."""
+    msgs: list[str] = []
+    fmt = "%d %b %H:%M"
+    if p.deadline is not None:
+        for b in all_bounds(p):
+            if b.minute > p.deadline:
+                msgs.append(
+                    f"deadline {p.time(p.deadline):{fmt}} vs {b.name}: {b.detail}; "
+                    f"earliest completion {p.time(min(b.minute, 10**6)):{fmt}}"
+                )
+    for u in p.units:
+        lo, hi = u.window
+        start = max(lo, u.release)
+        if start > hi:
+            msgs.append(
+                f"unit {u.id}: order rules allow departures until {p.time(hi):{fmt}} but it is "
+                f"released only at {p.time(max(u.release, lo)):{fmt}}"
+            )
+        if not p.carriers(u.nation):
+            msgs.append(f"unit {u.id}: no fleet carries {u.nation}")
+    # Rule windows against capped departures: lifts forced into a window must fit its caps.
+    s = p.scenario
+    for g in s.cap_groups:
+        members = set(g.airfields)
+        by_window: dict[tuple[int, int], list[UnitDemand]] = {}
+        for u in p.units:
+            if u.origin in members and u.window[1] < 10**7:
+                by_window.setdefault(u.window, []).append(u)
+        for (lo, hi), us in by_window.items():
+            n = min_lifts(p, us)
+            days = max(1, math.ceil((hi - max(lo, 0) + 1) / 1440))
+            if n > g.departure_cap_per_day * days:
+                nations = ",".join(sorted({u.nation for u in us}))
+                msgs.append(
+                    f"{nations} must fly {p.time(lo):{fmt}}..{p.time(hi):{fmt}} vs "
+                    f"{g.departure_cap_per_day} departures/day from {g.id}: needs {n}"
+                )
+    if p.deadline is not None:
+        for r in p.roads:
+            if p.minutes(r.end) > p.deadline:
+                msgs.append(f"deadline {p.time(p.deadline):{fmt}} vs road move of {r.unit}: "
+                            f"arrives {r.end:{fmt}}")
+    return msgs
