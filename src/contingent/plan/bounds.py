@@ -182,7 +182,8 @@ def wave_bound(p: Problem) -> MinuteBound | None:
                              + p.block(f.type, u.destination, u.origin) for u in us))
             waves.append((first, cyc, f))
 
-        def enough(t: int) -> bool:
+        def enough(t: int, waves: list = waves, pax: int = pax, space: int = space,
+                   mass: int = mass) -> bool:
             cap = [0, 0, 0]
             for first, cyc, f in waves:
                 if t >= first:

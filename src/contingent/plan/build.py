@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contingent.plan.cpsat import Solution
 from contingent.plan.problem import Problem
-from contingent.planfile import Handover, Load, Plan, RoadMove, Sortie
+from contingent.planfile import Handover, Load, RoadMove, Sortie
 
 
 def build_plan(p: Problem, sol: Solution) -> tuple[list[Sortie], list[RoadMove], list[Handover]]:

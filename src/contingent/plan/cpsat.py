@@ -10,6 +10,7 @@ objects (see :mod:`contingent.plan.build`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time as _time
 from collections.abc import Callable
@@ -37,12 +38,12 @@ class Slot:
     pa: cp_model.IntVar  # positioning arrival
     d: cp_model.IntVar  # lift departure
     a: cp_model.IntVar  # lift arrival
-    pos: LinExpr = 0  # 1 when a positioning leg precedes the lift
+    pos: Any = 0  # 1 when a positioning leg precedes the lift
     pos_from: dict[str, LinExpr] = field(default_factory=dict)  # airfield -> 0/1 expr
     ret: cp_model.IntVar | None = None
     rd: cp_model.IntVar | None = None
     ra: cp_model.IntVar | None = None
-    fd: cp_model.IntVar | None = None  # first departure of the slot (positioning or lift)
+    fd: Any = None  # first departure of the slot (positioning or lift)
     pax: dict[str, cp_model.IntVar] = field(default_factory=dict)
     veh: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     cargo: dict[str, cp_model.IntVar] = field(default_factory=dict)
@@ -131,7 +132,7 @@ class CpSatModel:
             if not routes:
                 continue
             for tail in f.tails[: self.tails.get(f.id, 0)]:
-                row = []
+                row: list[Slot] = []
                 for j in range(self.legs):
                     n = f"{tail}.{j}"
                     act = m.new_bool_var(f"act[{n}]")
@@ -184,7 +185,7 @@ class CpSatModel:
                                 frm.setdefault(r1[1], []).append(z)
                     s.pos = sum(pos_terms)
                     s.pos_from = {a: sum(v) for a, v in frm.items()}
-                    pos_blk = sum(blk_terms)
+                    pos_blk = sum(blk_terms)  # type: ignore[assignment]
                     m.add(s.pd >= prev.a + ta).only_enforce_if(s.act)
                 m.add(s.pa == s.pd + pos_blk)
                 pos_b = self._bool_eq(s.pos, f"pos[{s.tail}.{j}]")
@@ -443,7 +444,7 @@ class CpSatModel:
             for j, s in enumerate(row):
                 n = f"{s.tail}.{j}"
                 by_o: dict[str, list[Any]] = {}
-                for (o, d), v in s.y.items():
+                for (o, _d), v in s.y.items():
                     by_o.setdefault(o, []).append(v)
                 for o, vs in by_o.items():
                     if o in mog:
@@ -515,7 +516,7 @@ class CpSatModel:
         """Tails of one fleet are identical: use them in order, first departures in order."""
         for f in self.p.fleets:
             rows = [self.by_tail[t] for t in f.tails if t in self.by_tail]
-            for prev, cur in zip(rows, rows[1:], strict=False):
+            for prev, cur in itertools.pairwise(rows):
                 self.m.add_implication(cur[0].act, prev[0].act)
                 self.m.add(prev[0].fd <= cur[0].fd).only_enforce_if(cur[0].act)
 
