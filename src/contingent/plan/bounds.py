@@ -252,8 +252,10 @@ def explain_conflicts(p: Problem) -> list[str]:
             msgs.append(f"unit {u.id}: no fleet carries {u.nation}")
     # Rule windows against capped departures: lifts forced into a window must fit its caps.
     s = p.scenario
-    for g in s.cap_groups:
-        members = set(g.airfields)
+    capped = [(g.id, set(g.airfields), g.departure_cap_per_day) for g in s.cap_groups]
+    capped += [(a.id, {a.id}, a.departure_cap_per_day) for a in s.airfields
+               if a.departure_cap_per_day is not None]
+    for name, members, cap in capped:
         by_window: dict[tuple[int, int], list[UnitDemand]] = {}
         for u in p.units:
             if u.origin in members and u.window[1] < 10**7:
@@ -261,11 +263,11 @@ def explain_conflicts(p: Problem) -> list[str]:
         for (lo, hi), us in by_window.items():
             n = min_lifts(p, us)
             days = max(1, math.ceil((hi - max(lo, 0) + 1) / 1440))
-            if n > g.departure_cap_per_day * days:
+            if n > cap * days:
                 nations = ",".join(sorted({u.nation for u in us}))
                 msgs.append(
                     f"{nations} must fly {p.time(lo):{fmt}}..{p.time(hi):{fmt}} vs "
-                    f"{g.departure_cap_per_day} departures/day from {g.id}: needs {n}"
+                    f"{cap} departures/day from {name}: needs {n}"
                 )
     if p.deadline is not None:
         for r in p.roads:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from contingent.plan.cpsat import LegValue
 from contingent.plan.problem import FleetData, Problem, UnitDemand
@@ -143,7 +143,21 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
     next_unused = {f.id: 0 for f in p.fleets}
-    for u in sorted(p.units, key=lambda u: (max(u.release, u.window[0]), u.window[1], u.id)):
+    befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
+    # Nations that must go after others are scheduled after them (rank = longest chain).
+    rank: dict[str, int] = {}
+    for _ in range(len(befores) + 1):
+        for r in befores:
+            for n in r.then:
+                rank[n] = max(rank.get(n, 0), 1 + max(rank.get(x, 0) for x in r.first))
+    last_dep: dict[str, int] = {r.nation: p.minutes(r.start) for r in p.roads}
+    order = sorted(p.units, key=lambda u: (rank.get(u.nation, 0), max(u.release, u.window[0]),
+                                           u.window[1], u.id))
+    for u in order:
+        after = max((last_dep.get(n, -1) for r in befores if u.nation in r.then
+                     for n in r.first), default=-1)
+        if after >= 0:
+            u = replace(u, window=(max(u.window[0], after + 1), u.window[1]))
         rem = dict(u.vehicles)
         rem["_pax"], rem["_cargo"] = u.pax, u.cargo_kg
         while rem["_pax"] > 0 or rem["_cargo"] > 0 or any(
@@ -169,6 +183,7 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
                 return None
             _, t, (pd, pa, d, a), load = best
             _commit(p, air, t, u, pd, pa, d, a, load)
+            last_dep[u.nation] = max(last_dep.get(u.nation, -1), d)
             if t is tails[t.fleet.id][next_unused[t.fleet.id]] if next_unused[
                     t.fleet.id] < len(tails[t.fleet.id]) else False:
                 next_unused[t.fleet.id] += 1
