@@ -437,6 +437,8 @@ def plan_command(
         raise typer.Exit(130) from None
     _console().print(plan_summary(s, result))
     if not plan_has_result(result):
+        if out is not None:
+            typer.echo(f"no plan: nothing written to {out}", err=True)
         raise typer.Exit(EXIT_NO_PLAN)
     if out is not None:
         from contingent.planfile import write_plan
