@@ -498,3 +498,6 @@ def check_command(
 #   from contingent.risk.cli import register as _register_risk
 #   _register_risk(app)
 # --- stage commands ---
+from contingent.report.cli import register as _register_report  # noqa: E402
+
+_register_report(app)

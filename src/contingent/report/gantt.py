@@ -76,7 +76,7 @@ def plot_gantt(scenario: Scenario, plan: Plan, ax: Axes | None = None, *,
     names = sorted(rows, key=row_key)
     lanes = {n: _lanes(rows[n]) for n in names} if by == "airfield" else {}
     height = max(2.8, 0.16 * len(names) + 1.8) if by == "aircraft" else max(
-        2.8, sum(0.22 * (max(lanes[n].values()) + 1) for n in names) + 1.8)
+        2.8, sum(0.12 * (max(lanes[n].values()) + 1) for n in names) + 1.8)
     fig, ax = figure_and_axes(ax, 12.0, min(height, 30.0))
 
     y = 0.0
