@@ -108,8 +108,8 @@ def plot_coverage(scenario: Scenario, plan: Plan, ax: Axes | None = None) -> Fig
             title = (f"Guard coverage: {len(gap_rows)} of {len(series)} facilities UNDER-GUARDED "
                      f"before handover ({', '.join(gap_rows)})")
         else:
-            title = (f"Guard coverage: all {len(series)} facilities fully guarded until "
-                     "handover")
+            which = f"all {len(series)} facilities" if len(series) > 1 else "the facility"
+            title = f"Guard coverage: {which} fully guarded until handover"
     else:
         title = f"Guard build-up on {len(series)} facilities as units arrive"
     ax.set_title(title, color=ALERT if gap_rows and withdrawal else INK)
