@@ -5,6 +5,7 @@ Every plan is also handed to the independent checker.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_max_on_ground_one_aircraft_at_a_time():
             spans.append((so.arrival, nxt))
     assert len(spans) >= 2
     spans.sort()
-    for (_, end1), (start2, _) in zip(spans, spans[1:], strict=False):
+    for (_, end1), (start2, _) in itertools.pairwise(spans):
         assert end1 is not None and end1 <= start2
 
 

@@ -29,7 +29,7 @@ def scenarios(draw):
     text = (
         TINY.replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000",
                      f"personnel: {pax}, vehicles: {{CAR: {cars}}}, cargo_kg: {cargo}")
-        .replace("id: U-BLR, nation: BLR, personnel: 30", f"id: U-BLR, nation: BLR, personnel: {blr}")
+        .replace("nation: BLR, personnel: 30", f"nation: BLR, personnel: {blr}")
         .replace("count: 2, base: HOM", f"count: {count}, base: HOM")
         .replace("departure_cap_per_day: 4", f"departure_cap_per_day: {cap}")
         .replace("max_on_ground: 2", f"max_on_ground: {mog}")

@@ -220,9 +220,17 @@ def all_bounds(p: Problem) -> list[MinuteBound]:
     return sorted(out, key=lambda b: -b.minute)
 
 
+def route_lifts(p: Problem) -> int:
+    """Fewest lifts: a lift flies one route, so each route's units are packed on their own."""
+    routes: dict[tuple[str, str], list[UnitDemand]] = {}
+    for u in p.units:
+        routes.setdefault((u.origin, u.destination), []).append(u)
+    return sum(min_lifts(p, us) for us in routes.values())
+
+
 def sorties_lower_bound(p: Problem) -> int:
     """Fewest sorties (lift and positioning) any plan can have."""
-    n = min_lifts(p, p.units)
+    n = route_lifts(p)
     # A lift from an airfield where no fleet is based needs the aircraft flown in first.
     based = {f.base for f in p.fleets}
     needs_positioning = all(u.origin not in based for u in p.units)

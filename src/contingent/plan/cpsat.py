@@ -567,7 +567,7 @@ class CpSatModel:
         return True
 
     def solve(self, time_limit: float, workers: int, lower: int, upper: int | None = None,
-              skip_first: bool = False,
+              skip_first: bool = False, min_lifts: int = 0,
               progress: Callable[[str], None] | None = None) -> Solution:
         """Two stages: earliest completion, then fewest sorties at that completion.
 
@@ -607,8 +607,14 @@ class CpSatModel:
             progress("completion fixed; minimising sorties")
         assert best_c is not None
         m.add(self.completion <= best_c)
+        # Valid cuts that let the solver prove the sortie count: lifts per route, and a
+        # positioning leg before every lift from an airfield where no tail is based.
+        lifts = sum(s.act for s in self.slots)
+        m.add(lifts >= min_lifts)
         m.minimize(self.sortie_count())
-        solver2 = solver_for(time_limit - (_time.perf_counter() - t0))
+        # The sortie count is secondary: it gets a share of the budget, not all of it.
+        spent = _time.perf_counter() - t0
+        solver2 = solver_for(min(time_limit - spent, max(3.0, 0.5 * time_limit)))
         st2 = solver2.solve(m)
         if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return Solution("unknown", None, bound_c, {}, None, _time.perf_counter() - t0, True)

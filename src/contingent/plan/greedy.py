@@ -137,7 +137,16 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
 
 
 def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
-    """A plan's legs per tail, or None when the greedy gets stuck."""
+    """A plan's legs per tail, or None when the greedy gets stuck.
+
+    First tries chains the CP-SAT model can hold (a tail that flies back to base after a lift
+    into the theatre is done), then lets such tails fly again.
+    """
+    found = [g for g in (_greedy(p, retire=True), _greedy(p, retire=False)) if g is not None]
+    return min(found, key=lambda g: completion_of(p, g)) if found else None
+
+
+def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
@@ -162,7 +171,8 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
         rem["_pax"], rem["_cargo"] = u.pax, u.cargo_kg
         while rem["_pax"] > 0 or rem["_cargo"] > 0 or any(
                 rem[c] > 0 for c in u.vehicles):
-            best = None
+            best: tuple[tuple[int, int], _Tail, tuple[int, int, int, int],
+                        tuple[int, dict[str, int], int]] | None = None
             for f in p.carriers(u.nation):
                 load = _pack(p, u, rem, f)
                 if load is None:
@@ -172,6 +182,8 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
                 if next_unused[f.id] < len(pool):
                     cands.append(pool[next_unused[f.id]])
                 for t in cands:
+                    if t.ready >= INF:
+                        continue
                     trial = _try(p, air, t, u)
                     if trial is None:
                         continue
@@ -182,10 +194,10 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
             if best is None:
                 return None
             _, t, (pd, pa, d, a), load = best
-            _commit(p, air, t, u, pd, pa, d, a, load)
+            _commit(p, air, t, u, pd, pa, d, a, load, retire)
             last_dep[u.nation] = max(last_dep.get(u.nation, -1), d)
-            if t is tails[t.fleet.id][next_unused[t.fleet.id]] if next_unused[
-                    t.fleet.id] < len(tails[t.fleet.id]) else False:
+            pool = tails[t.fleet.id]
+            if next_unused[t.fleet.id] < len(pool) and t is pool[next_unused[t.fleet.id]]:
                 next_unused[t.fleet.id] += 1
             pax, veh, cargo = load
             rem["_pax"] -= pax
@@ -311,7 +323,7 @@ def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) ->
 
 
 def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: int, d: int,
-            a: int, load: tuple[int, dict[str, int], int]) -> None:
+            a: int, load: tuple[int, dict[str, int], int], retire: bool) -> None:
     f = t.fleet
     if t.where != u.origin:
         if t.legs:
@@ -332,7 +344,7 @@ def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: in
         air.book_ground(u.destination, a, rd)
         air.book_departure(u.destination, rd)
         t.legs.append(LegValue("positioning", u.destination, f.base, rd, rd + blk))
-        t.where, t.ready = f.base, rd + blk + f.turnaround
+        t.where, t.ready = f.base, (INF if retire else rd + blk + f.turnaround)
         return
     air.book_ground(u.destination, a, INF)
     t.where, t.ready = u.destination, a + f.turnaround
