@@ -202,8 +202,8 @@ def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
             pax, veh, cargo = load
             rem["_pax"] -= pax
             rem["_cargo"] -= cargo
-            for c, n in veh.items():
-                rem[c] -= n
+            for c, k in veh.items():
+                rem[c] -= k
     # Tails that end in the theatre fly home to base.
     out: dict[str, list[LegValue]] = {}
     for pool in tails.values():
