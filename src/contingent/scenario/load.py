@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contingent.errors import InputError
+from contingent.scenario.disruptions import cross_check_disruptions
 from contingent.scenario.model import Scenario
 from contingent.scenario.provenance import strip_provenance
 from contingent.scenario.yamlio import PathKey, format_path, line_of, read_text, read_yaml
@@ -250,6 +251,7 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
             yield err(("units", ui, "id"),
                       f"unit fits no aircraft: no fleet that carries {u.nation} can take its "
                       "personnel and every vehicle class")
+    yield from cross_check_disruptions(s, data, lines, file)
     unit_nations = set(s.nations)
     for ri, rule in enumerate(s.rules):
         for key in ("nations", "first", "then"):

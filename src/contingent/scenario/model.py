@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contingent.scenario.disruptions import Disruptions
 from contingent.scenario.provenance import Figure
 
 NationCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
@@ -382,7 +383,7 @@ class Scenario(_Frozen):
     road_routes: tuple[RoadRoute, ...] = ()
     units: tuple[Unit, ...] = Field(min_length=1)
     facilities: tuple[Facility, ...] = ()
-    disruptions: dict[str, object] | None = None
+    disruptions: Disruptions | None = None
     figures: tuple[Figure, ...] = ()
     file: str = "<string>"
 
