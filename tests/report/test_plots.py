@@ -123,7 +123,7 @@ def test_gantt_bars_per_leg_split_by_nation_positioning_hatched(tiny, good_plan)
     assert s1["lift:S1:BLR"] == pytest.approx(s1["lift:S1:RUS"] * 30 / 20)  # by personnel
     s2 = next(p for p in lift if p.get_gid() == "lift:S2:RUS")
     assert s2.get_x() == pytest.approx(x_of(at(13, 10, 30)))
-    assert s2.get_width() == pytest.approx(170 / 1440)
+    assert s2.get_width() == pytest.approx(172 / 1440)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["F1-01 (JET)", "F1-02 (JET)"]
     # day boundaries at theatre midnight
     assert any(ln.get_xdata()[0] == pytest.approx(x_of(at(14, 0))) for ln in ax.lines)
