@@ -51,7 +51,7 @@ CASES = [
     ("unknown-time-zone", TINY, "time_zone: Asia/Almaty", "time_zone: Asia/Almatyy",
      9, "operation.time_zone", "unknown IANA time zone 'Asia/Almatyy'"),
     ("deadline-before-start", TINY, "2022-01-16T00:00:00+06:00", "2022-01-12T00:00:00+06:00",
-     15, "operation.phases.withdrawal", "deadline must be after start"),
+     17, "operation.phases.withdrawal.deadline", "deadline must be after start"),
     ("figure-without-provenance", TINY, "home: HOM, assumed: test}\n  - {id: U-KGZ",
      "home: HOM}\n  - {id: U-KGZ",
      31, "units[U-BLR].personnel", "figure 30 has no provenance"),
@@ -71,7 +71,7 @@ CASES = [
     ("closure-to-before-from", TINY, "time_zone: Asia/Yekaterinburg,",
      'time_zone: Asia/Yekaterinburg, closures: [{from: "2022-01-14T10:00:00+06:00", '
      'to: "2022-01-14T08:00:00+06:00"}],',
-     26, "airfields[HOM].closures[0]", "closure 'to' must be after 'from'"),
+     26, "airfields[HOM].closures[0].to", "closure 'to' must be after 'from'"),
     ("bad-clock-time", TINY, 'driving_from: "08:00"', 'driving_from: "25:00"',
      28, "road_routes[RD].driving_from", "'25:00' is not a clock time HH:MM"),
     ("road-unit-without-route", TINY, "theatre: THA-TOWN", "theatre: THA",

@@ -252,6 +252,16 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
                       f"unit fits no aircraft: no fleet that carries {u.nation} can take its "
                       "personnel and every vehicle class")
     yield from cross_check_disruptions(s, data, lines, file)
+    force = s.operation.force
+    if force is not None:
+        pers = sum(u.personnel for u in s.units)
+        vehs = sum(sum(u.vehicles.values()) for u in s.units)
+        if force.personnel is not None and pers != force.personnel:
+            yield err(("operation", "force", "personnel"),
+                      f"units add up to {pers} personnel, the force total says {force.personnel}")
+        if force.vehicles is not None and vehs != force.vehicles:
+            yield err(("operation", "force", "vehicles"),
+                      f"units add up to {vehs} vehicles, the force total says {force.vehicles}")
     unit_nations = set(s.nations)
     for ri, rule in enumerate(s.rules):
         for key in ("nations", "first", "then"):

@@ -14,7 +14,14 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contingent.scenario.disruptions import Disruptions
 from contingent.scenario.provenance import Figure
@@ -84,11 +91,20 @@ class PhaseWindow(_Frozen):
     start: datetime
     deadline: datetime | None = None
 
-    @model_validator(mode="after")
-    def _order(self) -> PhaseWindow:
-        if self.deadline is not None and self.deadline <= self.start:
+    @field_validator("deadline")
+    @classmethod
+    def _order(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start")
+        if v is not None and start is not None and v <= start:
             raise ValueError("deadline must be after start")
-        return self
+        return v
+
+
+class ForceTotals(_Frozen):
+    """Published totals of the whole force; the units must add up to them."""
+
+    personnel: NonNeg | None = None
+    vehicles: NonNeg | None = None
 
 
 class Operation(_Frozen):
@@ -100,6 +116,7 @@ class Operation(_Frozen):
     theatre_airfields: tuple[Ident, ...] = Field(min_length=1)
     personnel_mass_kg: Pos
     phases: dict[Phase, PhaseWindow]
+    force: ForceTotals | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -164,11 +181,13 @@ class Closure(_Frozen):
     def _t(cls, v: object) -> datetime:
         return parse_time(v)
 
-    @model_validator(mode="after")
-    def _order(self) -> Closure:
-        if self.to <= self.from_:
+    @field_validator("to")
+    @classmethod
+    def _order(cls, v: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("from_")
+        if start is not None and v <= start:
             raise ValueError("closure 'to' must be after 'from'")
-        return self
+        return v
 
 
 class Airfield(_Frozen):
