@@ -69,3 +69,28 @@ def test_report_of_an_empty_plan_explains(tiny, good_plan, tmp_path):
     page = write_report(tiny, empty, tmp_path).read_text()
     assert "deadline too early: needs 3 days" in page
     assert "<img" not in page
+
+
+def test_deployment_report_shows_guard_build_up(tiny, tmp_path):
+    from datetime import timedelta
+
+    from report_helpers import at
+
+    from contingent.planfile import Load, Plan, RoadMove, Sortie
+    from contingent.report.derive import coverage
+
+    blk = timedelta(minutes=172)
+    sorties = (
+        Sortie("D1", "lift", "JET", "F1-01", "RUS", "HOM", "THA", at(6, 2), at(6, 2) + blk,
+               (Load("U-RUS", 30),), ("RUS",)),
+        Sortie("D2", "lift", "JET", "F1-02", "RUS", "HOM", "THA", at(6, 3), at(6, 3) + blk,
+               (Load("U-RUS", 30, {"CAR": 2}), Load("U-BLR", 20)), ("BLR", "RUS")),
+    )
+    plan = Plan("tiny", "deployment", "given", at(6, 3) + blk, None, sorties,
+                (RoadMove("R1", "KGZ", ("U-KGZ",), "BORDER", "THA-TOWN", at(6, 8), at(6, 11)),),
+                nations={"RUS": at(6, 3) + blk, "BLR": at(6, 3) + blk, "KGZ": at(6, 11)})
+    (cov,) = coverage(tiny, plan)
+    assert cov.guards[:3] == (0, 30, 40)  # nobody, first lift lands, second lands
+    page = write_report(tiny, plan, tmp_path).read_text()
+    assert "fully guarded by the end of the deployment" in page
+    assert (tmp_path / "coverage.png").exists()

@@ -26,7 +26,7 @@ from contingent.planfile import Plan
 from contingent.report.common import fmt_time, tz_label
 from contingent.report.coverage import plot_coverage
 from contingent.report.departures import plot_departures
-from contingent.report.derive import cap_scopes, daily_departures, nation_lines
+from contingent.report.derive import cap_scopes, coverage, daily_departures, nation_lines
 from contingent.report.findings import Finding, findings, provenance_counts, section_of
 from contingent.report.gantt import plot_gantt
 from contingent.report.map import plot_map
@@ -55,7 +55,7 @@ section { background:#fff; border:1px solid var(--line); border-radius:6px; padd
 h2 { margin:0 0 10px; font-size:17px; }
 h3 { margin:14px 0 6px; font-size:14px; }
 .cards { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 18px; }
-.card { flex:1 1 170px; background:#fff; border:1px solid var(--line); border-radius:6px;
+.card { flex:1 1 140px; background:#fff; border:1px solid var(--line); border-radius:6px;
         padding:10px 14px; border-top:4px solid var(--info); }
 .card.ok { border-top-color:var(--ok); } .card.bad { border-top-color:var(--bad); }
 .card.warn { border-top-color:var(--warn); }
@@ -69,6 +69,7 @@ table { border-collapse:collapse; width:100%; font-size:13px; margin:6px 0; }
 th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:left;
          vertical-align:top; }
 th { background:#eef1f4; font-weight:600; }
+td.v { white-space:nowrap; }
 td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; }
 tr.over td { color:var(--bad); font-weight:bold; }
 .finding { border-left:5px solid var(--info); padding:6px 12px; margin:8px 0;
@@ -227,15 +228,21 @@ def _cards(scenario: Scenario, plan: Plan, risk: RiskSummary | None,
     if window.deadline is not None:
         card("Deadline", fmt_time(window.deadline, tz), f"{plan.phase} window")
     lifts = len(plan.lifts)
-    card("Lift sorties", str(lifts), f"{len(plan.sorties) - lifts} positioning legs"
-         + (f"; at least {plan.sorties_lower_bound} needed" if plan.sorties_lower_bound else ""))
+    card("Sorties", str(len(plan.sorties)), f"{lifts} lift, {len(plan.sorties) - lifts} "
+         "positioning" + (f"; lower bound {plan.sorties_lower_bound}"
+                          if plan.sorties_lower_bound else ""))
     if plan.gap_minutes is not None and plan.lower_bound is not None:
         card("Proven bound", fmt_time(plan.lower_bound, tz), f"gap {plan.gap_minutes} min",
              "ok" if plan.gap_minutes == 0 else "warn")
-    guard = next((f for f in found if f.title == "Facility guard"), None)
-    if guard is not None:
-        card("Facilities", "gap!" if guard.level == "bad" else "covered", guard.text[:80],
-             guard.level)
+    cov = coverage(scenario, plan) if (plan.sorties or plan.road_moves) else []
+    if cov:
+        short = [c.id for c in cov if c.gaps]
+        if plan.phase == "withdrawal":
+            card("Facilities", f"{len(short)} under-guarded" if short else "all guarded",
+                 ", ".join(short[:4]) if short else f"{len(cov)} kept at full guard to handover",
+                 "bad" if short else "ok")
+        else:
+            card("Facilities", f"{len(cov)}", "guard build-up: see the coverage chart")
     if risk is not None:
         card("P(done by deadline)", f"{risk.p_by_deadline:.1%}", f"{risk.runs:,} runs",
              "ok" if risk.p_by_deadline >= 0.9 else "warn" if risk.p_by_deadline >= 0.5
@@ -293,7 +300,7 @@ def _sources(scenario: Scenario, found: list[Finding]) -> str:
     register = "".join(f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>"
                        for k, v in scenario.sources.items())
     figs = "".join(
-        f"<tr><td><code>{_e(f.path)}</code></td><td>{_e(f.value)}</td>"
+        f"<tr><td><code>{_e(f.path)}</code></td><td class=v>{_e(f.value)}</td>"
         f"<td><span class='tag {f.kind}'>{f.kind}</span></td><td>{_e(f.provenance)}</td>"
         f"<td class=n>{f.line if f.line is not None else ''}</td></tr>"
         for f in scenario.figures)
