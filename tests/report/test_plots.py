@@ -256,3 +256,13 @@ def test_departures_image_matches_baseline(tiny, tmp_path):
         baseline.write_bytes(out.read_bytes())
         pytest.skip("baseline written; run again to compare")
     assert compare_images(str(baseline), str(out), tol=6) is None
+
+
+def test_coverage_agrees_with_the_checker(tiny, good_plan, gap_plan):
+    from contingent.check import check
+
+    assert [v for v in check(tiny, good_plan) if v.rule == "coverage"] == []
+    (v,) = [v for v in check(tiny, gap_plan) if v.rule == "coverage"]
+    (cov,) = derive.coverage(tiny, gap_plan)
+    start, _, guards = cov.gaps[0]
+    assert f"guard {guards} at {start:%Y-%m-%dT%H:%M}" in v.message
