@@ -27,7 +27,7 @@ run: install
 	$(VENV)/bin/contingent plan $(SCENARIO) --phase withdrawal
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy src
 
 test: install chromium lint
