@@ -406,6 +406,16 @@ class Scenario(_Frozen):
     figures: tuple[Figure, ...] = ()
     file: str = "<string>"
 
+    def replace(self, **changes: object) -> Scenario:
+        """A validated copy with some fields changed (derived lookups rebuilt).
+
+        Prefer this to ``model_copy(update=...)``, which keeps the original's cached lookups
+        and skips validation.
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self).model_validate(data)
+
     # Derived lookups, built once.
     @cached_property
     def airfield(self) -> dict[str, Airfield]:
