@@ -501,3 +501,6 @@ def check_command(
 from contingent.report.cli import register as _register_report  # noqa: E402
 
 _register_report(app)
+from contingent.risk.cli import register as _register_risk  # noqa: E402
+
+_register_risk(app)
