@@ -149,29 +149,40 @@ class Duration(_Frozen):
         return m * (1.0 - math.exp(-float(self.max) / m))
 
 
+class ClockWindow(_Frozen):
+    """A window of the local clock, ``from`` and ``to`` as ``HH:MM`` (``24:00`` allowed)."""
+
+    from_: str = Field(default="00:00", alias="from")
+    to: str = "24:00"
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        _clock_minutes(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> ClockWindow:
+        if _clock_minutes(self.to) < _clock_minutes(self.from_):
+            raise ValueError("the window's end must not be before its start")
+        return self
+
+
 class WeatherZone(_Frozen):
     """Airfields closed together by one weather system (one draw per local day)."""
 
     id: Ident | None = None
     airfields: tuple[Ident, ...] = Field(min_length=1)
     daily_probability: Probability
-    starts_between: tuple[str, str] = ("00:00", "24:00")
+    starts_between: ClockWindow = Field(default_factory=ClockWindow)
     duration_hours: Duration
     note: str = ""
-
-    @field_validator("starts_between")
-    @classmethod
-    def _window(cls, v: tuple[str, str]) -> tuple[str, str]:
-        a, b = (_clock_minutes(x) for x in v)
-        if b < a:
-            raise ValueError("the window's end must not be before its start")
-        return v
 
     @property
     def window_minutes(self) -> tuple[int, int]:
         """``starts_between`` as minutes after local midnight."""
-        a, b = (_clock_minutes(x) for x in self.starts_between)
-        return a, b
+        w = self.starts_between
+        return _clock_minutes(w.from_), _clock_minutes(w.to)
 
 
 class SortieRisk(_Frozen):
@@ -265,6 +276,7 @@ def cross_check_disruptions(
 __all__ = [
     "SOURCES",
     "AircraftRisk",
+    "ClockWindow",
     "Disruptions",
     "Duration",
     "HandoverRisk",
