@@ -266,3 +266,28 @@ def test_coverage_agrees_with_the_checker(tiny, good_plan, gap_plan):
     (cov,) = derive.coverage(tiny, gap_plan)
     start, _, guards = cov.gaps[0]
     assert f"guard {guards} at {start:%Y-%m-%dT%H:%M}" in v.message
+
+
+def test_risk_result_as_contingent_risk_writes_it():
+    """Per-nation entries carry more than quantiles; drivers carry p_without and the shift."""
+    data = {
+        "runs": 2000, "seed": 0, "deadline": "2022-01-16T00:00:00+06:00",
+        "planned_completion": "2022-01-13T13:22:00+06:00", "p_by_deadline": 0.992,
+        "p_by_deadline_ci": [0.987, 0.995], "confidence": 0.95,
+        "completion_quantiles": {"p10": "2022-01-13T14:00:00+06:00",
+                                 "p50": "2022-01-13T20:00:00+06:00",
+                                 "p90": "2022-01-14T09:00:00+06:00"},
+        "nations": {"RUS": {"planned": "2022-01-13T13:22:00+06:00", "p_by_deadline": 1.0,
+                            "p10": "2022-01-13T14:00:00+06:00",
+                            "p50": "2022-01-13T20:00:00+06:00"}},
+        "drivers": [{"source": "handover-slip", "effect": 0.007, "p_without": 0.999,
+                     "p50_shift_minutes": 465.5}],
+    }
+    risk = parse_risk(data)
+    assert risk.nations["RUS"] == {"p10": at(13, 14), "p50": at(13, 20)}
+    assert risk.planned == at(13, 13, 22)
+    assert risk.drivers[0].p50_shift_minutes == 465.5
+    fig = plot_risk(risk, TZ)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "median later by 7.8 h" in texts
+    assert any(ln.get_gid() == "planned" for ln in fig.axes[0].lines)

@@ -53,6 +53,11 @@ def _cdf(ax: Axes, risk: RiskSummary, tz: ZoneInfo) -> None:
             ax.annotate(f"{k.upper()} {fmt_time(q[k], tz)}", (num(q[k]), float(k[1:]) / 100),
                         xytext=(-6, 6), textcoords="offset points", ha="right", fontsize=7.5,
                         color=INK)
+    if risk.planned is not None:
+        ax.axvline(num(risk.planned), color="#55606b", lw=1.0, ls=":", gid="planned")
+        ax.text(num(risk.planned), 0.5, " plan", rotation=90, fontsize=7.5, color="#55606b",
+                va="center", ha="right")
+        lo = min(lo, risk.planned)
     start, end = lo, hi
     if risk.deadline is not None:
         start, end = min(lo, risk.deadline), max(hi, risk.deadline)
@@ -85,7 +90,7 @@ def _drivers(ax: Axes, risk: RiskSummary) -> None:
         ax.set_axis_off()
         return
     vals = np.array([d.effect * 100 for d in drivers])
-    colors = [ALERT if v < 0 else _BLUE for v in vals]
+    colors = [ALERT if abs(v) >= 1.0 else "#e8877f" for v in vals]
     y = np.arange(len(drivers))
     ax.barh(y, vals, color=colors, height=0.6, gid="drivers")
     ax.set_yticks(y, [d.source for d in drivers])
@@ -96,7 +101,16 @@ def _drivers(ax: Axes, risk: RiskSummary) -> None:
                 va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.set_xlim(min(0.0, float(vals.min())) - span * 0.35,
                 max(0.0, float(vals.max())) + span * 0.35)
-    ax.set_xlabel("effect on P(done by deadline), percentage points")
+    if all(d.p_without is not None for d in drivers):
+        ax.set_xlabel("P(done by deadline) each source costs, pp\n"
+                      "(P without it minus P with all sources)")
+    else:
+        ax.set_xlabel("effect on P(done by deadline), percentage points")
+    for yi, d in zip(y, drivers, strict=True):
+        if d.p50_shift_minutes:
+            ax.text(0.99, float(yi) - 0.38, f"median later by {d.p50_shift_minutes / 60:.1f} h",
+                    transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=7,
+                    color="#55606b")
     ax.grid(axis="x", color="#e6e9ec", lw=0.6)
     ax.set_title("What drives it")
 

@@ -11,6 +11,7 @@ and, when present, raw completion samples (``completion_samples``, ``samples`` o
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from contingent.errors import InputError
 
 _SAMPLE_KEYS = ("completion_samples", "samples", "completions")
+_QUANTILE = re.compile(r"^p\d+(\.\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,8 @@ class Driver:
 
     source: str
     effect: float
+    p_without: float | None = None
+    p50_shift_minutes: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class RiskSummary:
     nations: dict[str, dict[str, datetime]] = field(default_factory=dict)
     drivers: tuple[Driver, ...] = ()
     samples: tuple[datetime, ...] = ()
+    planned: datetime | None = None
     file: str = "<risk>"
 
 
@@ -93,13 +98,12 @@ def parse_risk(data: Any, file: str = "<risk>", start: datetime | None = None) -
         raise InputError("expected an object {p10, p50, p90}", file=file,
                          field="completion_quantiles")
     quantiles = {k: _time(v, f"completion_quantiles.{k}", file, start) for k, v in q.items()
-                 if v is not None}
+                 if v is not None and _QUANTILE.match(k)}
     nations: dict[str, dict[str, datetime]] = {}
     for n, nq in (data.get("nations") or {}).items():
         if isinstance(nq, dict):
             nations[str(n)] = {k: _time(v, f"nations.{n}.{k}", file, start)
-                               for k, v in nq.items()
-                               if k.startswith("p") and v is not None and not isinstance(v, dict)}
+                               for k, v in nq.items() if _QUANTILE.match(k) and v is not None}
     drivers = []
     for i, d in enumerate(data.get("drivers") or []):
         if not isinstance(d, dict) or "source" not in d or "effect" not in d:
@@ -109,7 +113,12 @@ def parse_risk(data: Any, file: str = "<risk>", start: datetime | None = None) -
         if isinstance(eff, bool) or not isinstance(eff, int | float):
             raise InputError(f"expected a number, got {eff!r}", file=file,
                              field=f"drivers[{i}].effect")
-        drivers.append(Driver(str(d["source"]), float(eff)))
+        def opt(key: str, d: dict[str, Any] = d) -> float | None:
+            v = d.get(key)
+            return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+        drivers.append(Driver(str(d["source"]), float(eff), opt("p_without"),
+                              opt("p50_shift_minutes")))
     samples: tuple[datetime, ...] = ()
     for key in _SAMPLE_KEYS:
         raw = data.get(key)
@@ -130,6 +139,8 @@ def parse_risk(data: Any, file: str = "<risk>", start: datetime | None = None) -
         nations=nations,
         drivers=tuple(drivers),
         samples=samples,
+        planned=(_time(data["planned_completion"], "planned_completion", file, start)
+                 if data.get("planned_completion") is not None else None),
         file=file,
     )
 
