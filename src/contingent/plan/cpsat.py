@@ -614,7 +614,7 @@ class CpSatModel:
         m.minimize(self.sortie_count())
         # The sortie count is secondary: it gets a share of the budget, not all of it.
         spent = _time.perf_counter() - t0
-        solver2 = solver_for(min(time_limit - spent, max(3.0, 0.5 * time_limit)))
+        solver2 = solver_for(min(time_limit - spent, max(3.0, 0.25 * time_limit)))
         st2 = solver2.solve(m)
         if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return Solution("unknown", None, bound_c, {}, None, _time.perf_counter() - t0, True)

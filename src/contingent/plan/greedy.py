@@ -10,6 +10,7 @@ after its last lift if that ended in the theatre.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -152,6 +153,8 @@ def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
     next_unused = {f.id: 0 for f in p.fleets}
+    # Used tails per fleet and place, earliest ready first.
+    free: dict[str, dict[str, list[tuple[int, str, _Tail]]]] = {f.id: {} for f in p.fleets}
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
@@ -178,7 +181,9 @@ def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
                 if load is None:
                     continue
                 pool = tails[f.id]
-                cands = [t for t in pool[: next_unused[f.id]]]
+                # Among a fleet's tails at one place the earliest-ready one dominates: it
+                # can fly anything a later one can. One candidate per place, plus a fresh tail.
+                cands = [h[0][2] for h in free[f.id].values() if h]
                 if next_unused[f.id] < len(pool):
                     cands.append(pool[next_unused[f.id]])
                 for t in cands:
@@ -194,7 +199,12 @@ def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
             if best is None:
                 return None
             _, t, (pd, pa, d, a), load = best
+            heap = free[t.fleet.id].get(t.where)
+            if heap and heap[0][2] is t:
+                heapq.heappop(heap)
             _commit(p, air, t, u, pd, pa, d, a, load, retire)
+            if t.ready < INF:
+                heapq.heappush(free[t.fleet.id].setdefault(t.where, []), (t.ready, t.id, t))
             last_dep[u.nation] = max(last_dep.get(u.nation, -1), d)
             pool = tails[t.fleet.id]
             if next_unused[t.fleet.id] < len(pool) and t is pool[next_unused[t.fleet.id]]:
