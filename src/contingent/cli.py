@@ -504,3 +504,6 @@ _register_report(app)
 from contingent.risk.cli import register as _register_risk  # noqa: E402
 
 _register_risk(app)
+from contingent.service.cli import register as _register_service  # noqa: E402
+
+_register_service(app)

@@ -1,0 +1,200 @@
+"""Commands of the operations stage: ``replan``, ``diff``, ``serve`` and ``users``.
+
+Registered on the main app by :func:`register`. Bad input is reported as located one-line
+errors on stderr with exit code 2, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from contingent.errors import InputError
+
+_EXIT_NO_PLAN = 1
+
+
+class DiffFormat(StrEnum):
+    """Output formats of ``diff``."""
+
+    table = "table"
+    json = "json"
+
+
+class Role(StrEnum):
+    """User roles."""
+
+    viewer = "viewer"
+    planner = "planner"
+    admin = "admin"
+
+
+def _when(t: datetime | None, tz: tzinfo | None) -> str:
+    if t is None:
+        return "-"
+    return (t.astimezone(tz) if tz is not None else t).strftime("%d %b %H:%M")
+
+
+def _delta(minutes: int | None) -> str:
+    if minutes is None:
+        return "-"
+    if minutes == 0:
+        return "0"
+    sign = "+" if minutes > 0 else "-"
+    m = abs(minutes)
+    return f"{sign}{m // 60}h{m % 60:02d}" if m >= 60 else f"{sign}{m}min"
+
+
+def diff_view(d: Any, tz: tzinfo | None) -> RenderableType:
+    """A diff as tables: completion, per-nation completion and every changed sortie."""
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("completion", f"{_when(d.old_completion, tz)} -> {_when(d.new_completion, tz)}"
+                               f" ({_delta(d.completion_minutes)})")
+    head.add_row("sorties", f"{d.count('moved')} moved, {d.count('added')} added, "
+                            f"{d.count('cancelled')} cancelled, {d.count('reloaded')} re-loaded, "
+                            f"{d.unchanged} unchanged")
+    nations = Table("nation", "was", "now", "change", box=box.SIMPLE_HEAD,
+                    title="completion per nation")
+    for n in d.nations:
+        nations.add_row(n.nation, _when(n.old, tz), _when(n.new, tz), _delta(n.minutes))
+    parts: list[RenderableType] = [head, nations]
+    # One line per change and its reason below: a table would squeeze the reasons to nothing.
+    for c in d.changes:
+        sortie = c.sortie if c.was in (None, c.sortie) else f"{c.sortie} (was {c.was})"
+        label = c.change + (" and re-loaded" if c.reloaded and c.change == "moved" else "")
+        when = {
+            "moved": f"{_when(c.old_departure, tz)} -> {_when(c.new_departure, tz)} "
+                     f"({_delta(c.minutes)})",
+            "reloaded": f"{_when(c.new_departure, tz)}, other load",
+            "added": f"departs {_when(c.new_departure, tz)}",
+            "cancelled": f"was {_when(c.old_departure, tz)}",
+        }[c.change]
+        line = Text(f"{label:<9} {sortie} {c.kind} {c.tail} {c.origin}->{c.destination} {when}")
+        parts.append(line)
+        parts.append(Text(f"          because {c.reason or '-'}", style="dim"))
+    return Group(*parts)
+
+
+def _parse_now(text: str) -> datetime:
+    from contingent.scenario.model import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise InputError(str(exc), file="<command line>", field="--now") from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replan``, ``diff``, ``serve`` and ``users`` to the main app."""
+    from contingent.cli import _console, _input_errors, _load, _plan_matches, plan_has_result
+
+    @app.command("replan")
+    def replan_command(
+        scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file.")],
+        plan_file: Annotated[Path, typer.Argument(help="The announced plan (JSON).")],
+        events_file: Annotated[Path, typer.Argument(help="Reported events (YAML or JSON).")],
+        now: Annotated[str, typer.Option("--now", help="Re-plan from this time (ISO 8601 "
+                                                       "with UTC offset).")],
+        out: Annotated[Path | None, typer.Option("--out", help="Write the new plan here.")]
+        = None,
+        time_limit: Annotated[float | None, typer.Option(
+            "--time-limit", min=0.0, help="Solver time limit, seconds.")] = None,
+        workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                    help="Solver worker threads.")] = None,
+        move_cost: Annotated[int, typer.Option(
+            "--move-cost", min=0, help="Minutes of completion one changed sortie is worth.")]
+        = 60,
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Sorties not reported departed have not flown (default: assume "
+                             "announced sorties before now flew as announced).")] = False,
+    ) -> None:
+        """Re-plan the rest of a phase after reported events; exit 1 when no re-plan keeps
+        every rule."""
+        from contingent.events import read_events
+        from contingent.planfile import read_plan
+        from contingent.replan import replan, write_replan
+
+        s = _load(scenario)
+        with _input_errors():
+            when = _parse_now(now)
+            p = read_plan(plan_file)
+            _plan_matches(s, p, plan_file)
+            events = read_events(events_file)
+            if out is not None and not out.parent.is_dir():
+                raise InputError("cannot write the plan: no such directory", file=str(out))
+            result = replan(s, p, events, when, time_limit=time_limit, workers=workers,
+                            move_cost=move_cost, assume_flown=not strict)
+        tz = s.operation.tz
+        con = _console()
+        con.print(f"re-plan of {s.scenario} {p.phase} from {_when(when, tz)} "
+                  f"({len(events)} events): {result.strategy}, {result.status}",
+                  soft_wrap=True)
+        if result.assumed:
+            con.print(f"assumed flown as announced (not reported): {', '.join(result.assumed)}",
+                      soft_wrap=True)
+        for w in result.warnings:
+            con.print(f"warning: {w}", soft_wrap=True)
+        if not plan_has_result(result):
+            con.print(f"no re-plan: {result.message}", soft_wrap=True, markup=False)
+            if out is not None:
+                typer.echo(f"no plan: nothing written to {out}", err=True)
+            raise typer.Exit(_EXIT_NO_PLAN)
+        con.print(diff_view(result.diff, tz))
+        if out is not None:
+            with _input_errors():
+                try:
+                    write_replan(result, out, tz)
+                except OSError as exc:
+                    raise InputError(f"cannot write the plan: {exc.strerror or exc}",
+                                     file=str(out)) from None
+            con.print(f"plan written to {out}", soft_wrap=True)
+
+    @app.command("diff")
+    def diff_command(
+        old_file: Annotated[Path, typer.Argument(help="The earlier plan (JSON).")],
+        new_file: Annotated[Path, typer.Argument(help="The later plan (JSON), e.g. a re-plan.")],
+        fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")]
+        = DiffFormat.table,
+    ) -> None:
+        """Moved, added, cancelled and re-loaded sorties between two plans, with the reasons a
+        re-plan recorded, and the change in per-nation completion."""
+        from contingent.planfile import read_plan
+        from contingent.replan import changes_from_dict, diff_plans, diff_to_dict
+
+        with _input_errors():
+            old = read_plan(old_file)
+            new = read_plan(new_file)
+            if old.phase != new.phase:
+                raise InputError(f"the plans are for different phases ({old.phase}, "
+                                 f"{new.phase})", file=str(new_file), field="phase")
+            if old.scenario and new.scenario and old.scenario != new.scenario:
+                raise InputError(f"the plans are for different scenarios ({old.scenario}, "
+                                 f"{new.scenario})", file=str(new_file), field="scenario")
+        raw = json.loads(new_file.read_text(encoding="utf-8"))
+        d = diff_plans(old, new, changes_from_dict(raw))
+        tz = _plan_tz(new) or _plan_tz(old)
+        if fmt is DiffFormat.json:
+            sys.stdout.write(json.dumps(diff_to_dict(d, tz), indent=2, ensure_ascii=False)
+                             + "\n")
+            return
+        _console().print(diff_view(d, tz))
+
+
+def _plan_tz(plan: Any) -> tzinfo | None:
+    """The UTC offset a plan file was written in (its theatre time)."""
+    for t in (plan.completion, *(s.departure for s in plan.sorties)):
+        if t is not None:
+            return t.tzinfo  # type: ignore[no-any-return]
+    return None
