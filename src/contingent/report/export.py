@@ -217,8 +217,7 @@ def to_geojson(scenario: Scenario, plan: Plan) -> dict[str, Any]:
                              .astimezone(tz).isoformat(),
                              "last_departure": max(s.departure for s in ss)
                              .astimezone(tz).isoformat()}})
-    places = {a.id: (a.lon, a.lat) for a in scenario.airfields}
-    places.update({f.id: (f.lon, f.lat) for f in scenario.facilities})
+    places = {k: (lon, lat) for k, (lat, lon) in scenario.positions.items()}
     for r in plan.road_moves:
         if r.from_ not in places or r.to not in places:
             log.info("road move %s left out of the GeoJSON: %s or %s has no position",

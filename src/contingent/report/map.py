@@ -38,9 +38,8 @@ _DAY_COLORS = ("#08306b", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef",
 
 
 def _places(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    out = {a.id: (a.lon, a.lat) for a in scenario.airfields}
-    out.update({f.id: (f.lon, f.lat) for f in scenario.facilities})
-    return out
+    """(lon, lat) of every airfield, facility and named place."""
+    return {k: (lon, lat) for k, (lat, lon) in scenario.positions.items()}
 
 
 def _draw_countries(ax: Axes, proj: Lambert, box: tuple[float, float, float, float],

@@ -22,7 +22,7 @@ from contingent.scenario.yamlio import PathKey, format_path, line_of, read_text,
 
 _COLLECTIONS = (
     "airfields", "aircraft_types", "fleets", "units", "facilities",
-    "vehicle_classes", "cap_groups", "road_routes",
+    "vehicle_classes", "cap_groups", "road_routes", "places",
 )
 
 
@@ -199,6 +199,9 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
         if f.base not in airfields:
             yield err(("fleets", fi, "base"), f"unknown airfield {f.base!r}")
     places = {r.from_ for r in s.road_routes} | {r.to for r in s.road_routes}
+    for pi, pl in enumerate(s.places):
+        if pl.id in airfields:
+            yield err(("places", pi, "id"), f"{pl.id!r} is an airfield already")
     for ri, r in enumerate(s.road_routes):
         if r.from_ == r.to:
             yield err(("road_routes", ri, "to"), "a road route must join two different places")

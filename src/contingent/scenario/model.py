@@ -308,6 +308,15 @@ class RoadRoute(_Frozen):
         return v
 
 
+class Place(_Frozen):
+    """A named ground position that is not an airfield, e.g. a road route's end."""
+
+    id: Ident
+    name: str
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
 class Guard(_Frozen):
     """Personnel of one unit on guard at a facility."""
 
@@ -400,6 +409,7 @@ class Scenario(_Frozen):
     airfields: tuple[Airfield, ...] = Field(min_length=1)
     cap_groups: tuple[CapGroup, ...] = ()
     road_routes: tuple[RoadRoute, ...] = ()
+    places: tuple[Place, ...] = ()
     units: tuple[Unit, ...] = Field(min_length=1)
     facilities: tuple[Facility, ...] = ()
     disruptions: Disruptions | None = None
@@ -456,6 +466,14 @@ class Scenario(_Frozen):
     def route(self) -> dict[tuple[str, str], RoadRoute]:
         """Road routes by (from, to)."""
         return {(r.from_, r.to): r for r in self.road_routes}
+
+    @cached_property
+    def positions(self) -> dict[str, tuple[float, float]]:
+        """(lat, lon) of every airfield, facility and place by id."""
+        out = {p.id: (p.lat, p.lon) for p in self.places}
+        out.update({f.id: (f.lat, f.lon) for f in self.facilities})
+        out.update({a.id: (a.lat, a.lon) for a in self.airfields})
+        return out
 
     @cached_property
     def nations(self) -> tuple[str, ...]:
