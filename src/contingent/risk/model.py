@@ -534,3 +534,37 @@ def _topological(preds: list[set[int]], keys: list) -> list[int]:
         raise PlanNotExecutable("the plan's order constraints (tail chains, stands and "
                                 "'before' rules) form a cycle")
     return out
+
+
+def retimed_plan(plan: Plan, model: ExecModel, start: np.ndarray, end: np.ndarray) -> Plan:
+    """The plan as one run executed it (``start``/``end`` per item, minutes after the epoch).
+
+    Sorties and road moves keep their ids, loads and order; only times change. Useful to check
+    an executed run with :func:`contingent.check.check` or to draw it.
+    """
+    from dataclasses import replace as _replace
+
+    S = model.n_sorties
+    sorties = tuple(
+        _replace(s, departure=model.time(int(start[k])), arrival=model.time(int(end[k])))
+        for k, s in enumerate(plan.sorties)
+    )
+    roads = tuple(
+        _replace(r, start=model.time(int(start[S + j])), end=model.time(int(end[S + j])))
+        for j, r in enumerate(plan.road_moves)
+    )
+    ends = [int(end[k]) for k in range(S) if model.sortie_units[k]]
+    ends += [int(end[S + j]) for j in range(len(roads))]
+    nations: dict[str, int] = {}
+    for i in range(model.n_items):
+        if i < S and not model.sortie_units[i]:
+            continue
+        for n in (model.sortie_nations[i] if i < S else model.road_nations[i - S]):
+            nations[model.nations[n]] = max(nations.get(model.nations[n], -NEVER), int(end[i]))
+    return plan.replace(
+        status="given",
+        sorties=sorties,
+        road_moves=roads,
+        completion=model.time(max(ends)) if ends else None,
+        nations={n: model.time(t) for n, t in sorted(nations.items())},
+    )

@@ -160,7 +160,9 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, flo
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return (lo, hi)
 
 
 # --- blocks -------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def _run_all(job: Job, runs: int, workers: int, scheduler: str | None,
         from distributed import as_completed as dask_completed
 
         log.info("sending %d blocks to the Dask scheduler at %s", len(blocks), scheduler)
-        with Client(scheduler, set_as_default=False) as client:
+        with Client(scheduler) as client:
             job_f = client.scatter(job, broadcast=True)
             futures = [client.submit(run_block, job_f, a, n, pure=False) for a, n in blocks]
             for fut in dask_completed(futures):
