@@ -131,6 +131,13 @@ def plan(
         return Plan(scenario.scenario, phase, "infeasible" if sol.status == "infeasible"
                     else "unknown", None, p.time(lb.minute), bounds=plain_bounds, message=msg,
                     solve_seconds=time.perf_counter() - t0)
+    if sol.bound is not None and sol.model_exact and not (fits and upper is not None
+                                                          and upper <= lb.minute):
+        # Reported for transparency; not a proof for all plans (see docs/planner.md).
+        plain_bounds += (Bound(
+            "cp-sat-model", p.time(sol.bound),
+            f"solver's bound within its model ({sum(tails.values())} aircraft x {n_legs} "
+            "lifts); not a bound on every plan"),)
     sorties, roads, handovers = build_plan(p, sol)
     completion = p.time(sol.completion)
     # Only bounds valid for every plan count as proof; the solver's own bound is valid
