@@ -53,6 +53,8 @@ class _Airspace:
                                                   a.hours.close_min)
         self.closures = {a.id: [(p.minutes(c.from_), p.minutes(c.to)) for c in a.closures]
                          for a in s.airfields if a.closures}
+        self.park = False
+        self.parked: dict[str, list[_Tail]] = defaultdict(list)
 
     @staticmethod
     def _day(days: list[tuple[int, int]], t: int) -> int:
@@ -143,12 +145,18 @@ def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
     First tries chains the CP-SAT model can hold (a tail that flies back to base after a lift
     into the theatre is done), then lets such tails fly again.
     """
-    found = [g for g in (_greedy(p, retire=True), _greedy(p, retire=False)) if g is not None]
+    variants = [(True, False), (False, False)]
+    if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and any(
+            u.destination in p.theatre for u in p.units):
+        # Into a theatre with a small apron: park aircraft while there is room.
+        variants += [(True, True), (False, True)]
+    found = [g for g in (_greedy(p, retire=r, park=k) for r, k in variants) if g is not None]
     return min(found, key=lambda g: completion_of(p, g)) if found else None
 
 
-def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
+def _greedy(p: Problem, retire: bool, park: bool = False) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
+    air.park = park
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
@@ -183,6 +191,9 @@ def _greedy(p: Problem, retire: bool) -> dict[str, list[LegValue]] | None:
                 pool = tails[f.id]
                 # Among a fleet's tails at one place the earliest-ready one dominates: it
                 # can fly anything a later one can. One candidate per place, plus a fresh tail.
+                for loc, h in free[f.id].items():
+                    while h and (h[0][2].where != loc or h[0][2].ready != h[0][0]):
+                        heapq.heappop(h)  # stale: the tail moved (evicted) since
                 cands = [h[0][2] for h in free[f.id].values() if h]
                 if next_unused[f.id] < len(pool):
                     cands.append(pool[next_unused[f.id]])
@@ -303,6 +314,12 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         if need_pos and not air.ground_ok(u.origin, pa, d):
             pd += 15
             continue
+        if air.park and _returns(p, t, u):
+            if not air.ground_ok(u.destination, a, INF) and _evictable(
+                    p, air, u.destination, a) is None:
+                pd += 15
+                continue
+            return pd, pa, d, a
         leave = _return_time(p, air, t, u.destination, a) if _returns(p, t, u) else INF
         if leave is None:
             return None
@@ -332,9 +349,32 @@ def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) ->
     return None
 
 
+def _evictable(p: Problem, air: _Airspace, at: str, by: int) -> tuple[_Tail, int] | None:
+    """A parked aircraft at ``at`` that can leave for base by minute ``by``, earliest first."""
+    best: tuple[_Tail, int] | None = None
+    for t in air.parked.get(at, []):
+        rd = _return_time(p, air, t, at, t.legs[-1].arr)
+        if rd is not None and rd <= by and (best is None or rd < best[1]):
+            best = (t, rd)
+    return best
+
+
+def _fly_home(p: Problem, air: _Airspace, t: _Tail, rd: int, retire: bool) -> None:
+    """Send a parked aircraft back to base, freeing its place on the apron."""
+    f = t.fleet
+    blk = p.block(f.type, t.where, f.base)
+    air.parked[t.where].remove(t)
+    _close_ground(air, t.where, t.legs[-1].arr, rd)
+    air.book_departure(t.where, rd)
+    t.legs.append(LegValue("positioning", t.where, f.base, rd, rd + blk))
+    t.where, t.ready = f.base, (INF if retire else rd + blk + f.turnaround)
+
+
 def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: int, d: int,
             a: int, load: tuple[int, dict[str, int], int], retire: bool) -> None:
     f = t.fleet
+    if t in air.parked.get(t.where, []):
+        air.parked[t.where].remove(t)
     if t.where != u.origin:
         if t.legs:
             _close_ground(air, t.where, t.legs[-1].arr, pd)
@@ -347,6 +387,15 @@ def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: in
     pax, veh, cargo = load
     t.legs.append(LegValue("lift", u.origin, u.destination, d, a,
                            ((u.id, pax, dict(veh), cargo),)))
+    if air.park and _returns(p, t, u):
+        if not air.ground_ok(u.destination, a, INF):
+            victim = _evictable(p, air, u.destination, a)
+            assert victim is not None  # _try checked it
+            _fly_home(p, air, victim[0], victim[1], retire)
+        air.book_ground(u.destination, a, INF)
+        air.parked[u.destination].append(t)
+        t.where, t.ready = u.destination, a + f.turnaround
+        return
     if _returns(p, t, u):
         rd = _return_time(p, air, t, u.destination, a)
         assert rd is not None  # _try found it possible a moment ago
