@@ -16,6 +16,7 @@ from contingent.plan.bounds import (
     explain_conflicts,
     min_lifts,
     route_lifts,
+    saturated,
     sorties_lower_bound,
 )
 from contingent.plan.build import build_plan
@@ -143,8 +144,14 @@ def plan(
     # Only bounds valid for every plan count as proof; the solver's own bound is valid
     # only within its model's tail and slot limits.
     status = "optimal" if sol.completion <= lb.minute else "feasible"
-    binding = f"{lb.name}: {lb.detail}" if status == "optimal" else (
-        f"no independent bound meets the plan; best is {lb.name}: {lb.detail}")
+    if status == "optimal":
+        binding = f"{lb.name}: {lb.detail}"
+    else:
+        flown: list[tuple[str, int, int, str, str]] = [(x.kind, p.minutes(x.departure), p.minutes(x.arrival), x.origin, x.destination)
+                for x in sorties]
+        full = saturated(p, flown)
+        binding = ("; ".join(full) if full else "no rule is used to the full") + (
+            f" (no bound proves it; best bound is {lb.name})")
     nations: dict[str, object] = {}
     for s in sorties:
         for n in s.nations:

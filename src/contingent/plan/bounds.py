@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from contingent.plan.problem import FleetData, Problem, UnitDemand
 
@@ -283,3 +284,45 @@ def explain_conflicts(p: Problem) -> list[str]:
                 msgs.append(f"deadline {p.time(p.deadline):{fmt}} vs road move of {r.unit}: "
                             f"arrives {r.end:{fmt}}")
     return msgs
+
+
+def saturated(p: Problem, legs: list[tuple[str, int, int, str, str]]) -> list[str]:
+    """What a plan uses to the full: daily caps met, aprons full, late releases.
+
+    ``legs`` are (kind, departure, arrival, origin, destination) in minutes. Used to name the
+    binding constraint of a plan that no bound proves optimal.
+    """
+    s = p.scenario
+    out: list[str] = []
+    end = max((a for k, _, a, _, _ in legs if k == "lift"), default=0)
+    capped = [(g.id, set(g.airfields), g.departure_cap_per_day, s.operation.tz)
+              for g in s.cap_groups]
+    capped += [(a.id, {a.id}, a.departure_cap_per_day, s.tz(a.id))
+               for a in s.airfields if a.departure_cap_per_day is not None]
+    for name, members, cap, tz in capped:
+        full = []
+        for lo, hi, iso in p.local_days(tz):  # type: ignore[arg-type]
+            if lo > end:
+                break
+            n = sum(1 for _, d, _, o, _ in legs if o in members and lo <= d < hi)
+            if cap and n >= cap:
+                full.append(datetime.fromisoformat(iso).strftime("%d %b"))
+        if full:
+            out.append(f"daily cap {cap} at {name} reached on {', '.join(full)}")
+    for a in s.airfields:
+        if not a.max_on_ground:
+            continue
+        events = []
+        for _, d, arr, o, dst in legs:
+            if dst == a.id:
+                events.append((arr, 1))
+            if o == a.id:
+                events.append((d, -1))
+        # Departures before arrivals at the same minute: intervals are half-open.
+        level = peak = 0
+        for _, step in sorted(events, key=lambda e: (e[0], e[1])):
+            level += step
+            peak = max(peak, level)
+        if peak >= a.max_on_ground:
+            out.append(f"apron at {a.id} full ({a.max_on_ground} aircraft on the ground)")
+    return out
