@@ -147,8 +147,10 @@ def plan(
     if status == "optimal":
         binding = f"{lb.name}: {lb.detail}"
     else:
-        flown: list[tuple[str, int, int, str, str]] = [(x.kind, p.minutes(x.departure), p.minutes(x.arrival), x.origin, x.destination)
-                for x in sorties]
+        flown: list[tuple[str, int, int, str, str]] = [
+            (x.kind, p.minutes(x.departure), p.minutes(x.arrival), x.origin, x.destination)
+            for x in sorties
+        ]
         full = saturated(p, flown)
         binding = ("; ".join(full) if full else "no rule is used to the full") + (
             f" (no bound proves it; best bound is {lb.name})")
