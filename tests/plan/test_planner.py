@@ -209,3 +209,28 @@ def test_reference_withdrawal_meets_the_reported_rules(reference_withdrawal):
     assert set(pl.nations) == {"ARM", "BLR", "KGZ", "RUS", "TJK"}
     assert max(pl.nations.values()) == pl.completion
     assert pl.completion - pl.lower_bound < timedelta(days=1)
+
+
+def test_feasible_plan_names_what_it_saturates():
+    # One departure a day from THA over several days: if no bound proves the plan, the cap
+    # it fills must be named; if one does, the binding line names that bound.
+    s = variant(("departure_cap_per_day: 4", "departure_cap_per_day: 1"),
+                ('deadline: {value: "2022-01-16', 'deadline: {value: "2022-01-18'))
+    pl = solve(s)
+    if pl.status == "feasible":
+        assert "daily cap 1 at THA reached on" in pl.binding
+    else:
+        assert pl.binding.split(":")[0] in {b.name for b in pl.bounds}
+
+
+def test_saturated_names_full_caps_and_aprons():
+    from contingent.plan.bounds import saturated
+
+    s = variant(("departure_cap_per_day: 4", "departure_cap_per_day: 1"),
+                ("max_on_ground: 2", "max_on_ground: 1"))
+    p = build_problem(s, "withdrawal")
+    # Two legs into THA, one leaving on the first day: apron full, cap reached on 13 Jan.
+    legs = [("positioning", 0, 100, "HOM", "THA"), ("lift", 600, 800, "THA", "HOM")]
+    out = saturated(p, legs)
+    assert "daily cap 1 at THA reached on 13 Jan" in out
+    assert "apron at THA full (1 aircraft on the ground)" in out
