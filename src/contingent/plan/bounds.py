@@ -215,7 +215,7 @@ def wave_bound(p: Problem) -> MinuteBound | None:
 def all_bounds(p: Problem) -> list[MinuteBound]:
     """Every independent bound, strongest first."""
     out = [release_bound(p)]
-    for b in (throughput_bound(p), fleet_bound(p), wave_bound(p)):
+    for b in (throughput_bound(p), fleet_bound(p), wave_bound(p), apron_bound(p)):
         if b is not None:
             out.append(b)
     return sorted(out, key=lambda b: -b.minute)
@@ -326,3 +326,106 @@ def saturated(p: Problem, legs: list[tuple[str, int, int, str, str]]) -> list[st
         if peak >= a.max_on_ground:
             out.append(f"apron at {a.id} full ({a.max_on_ground} aircraft on the ground)")
     return out
+
+
+def _demand(p: Problem, units: list[UnitDemand], fleets: list[FleetData]) -> tuple[int, int, int]:
+    """Seats, hold (cm, smallest space per vehicle over ``fleets``) and payload demanded."""
+    pax = sum(u.pax for u in units)
+    mass = pax * p.personnel_mass
+    space = 0
+    for u in units:
+        mass += u.cargo_kg
+        for c, n in u.vehicles.items():
+            mass += n * p.vehicle_mass[c]
+            opts = [p.space_cm[(c, f.type)] for f in fleets if (c, f.type) in p.space_cm]
+            space += n * (min(opts) if opts else 0)
+    return pax, space, mass
+
+
+def lifts_by(p: Problem, units: list[UnitDemand], t: int) -> int:
+    """Fewest lifts that can carry ``units`` if every lift must land by minute ``t``.
+
+    Each fleet flies at most ``count * (1 + (t - first) // cycle)`` lifts by ``t``; the
+    biggest aircraft are used first in each of seats, hold and payload separately, and the
+    largest of the three counts is a valid bound (any plan's lifts cover all three).
+    """
+    nations = {u.nation for u in units}
+    fleets = [f for f in p.fleets if f.carries & nations]
+    if not units or not fleets:
+        return 0
+    avail = []
+    for f in fleets:
+        us = [u for u in units if u.nation in f.carries]
+        first = min(max(u.release, u.window[0], _ready(p, f, u.origin))
+                    + p.block(f.type, u.origin, u.destination) for u in us)
+        if t < first:
+            continue
+        cyc = max(1, min(2 * f.turnaround + p.block(f.type, u.origin, u.destination)
+                         + p.block(f.type, u.destination, u.origin) for u in us))
+        avail.append((f, f.count * (1 + (t - first) // cyc)))
+    demand = _demand(p, units, fleets)
+    need = 0
+    for k, d in enumerate(demand):
+        if d <= 0:
+            continue
+        got = n = 0
+        for f, cnt in sorted(avail, key=lambda x: -(x[0].seats, x[0].space_cm,
+                                                    x[0].payload_kg)[k]):
+            cap = (f.seats, f.space_cm, f.payload_kg)[k]
+            if cap <= 0:
+                continue
+            take = min(cnt, math.ceil((d - got) / cap))
+            got += take * cap
+            n += take
+            if got >= d:
+                break
+        if got < d:
+            return 10**6  # cannot be carried by t at all
+        need = max(need, n)
+    return need
+
+
+def apron_bound(p: Problem) -> MinuteBound | None:
+    """Aprons: every lift leaving an airfield where no aircraft is based first stands there.
+
+    A tail must arrive at such an airfield and stay at least its turnaround before a lift
+    departs; at most ``max_on_ground`` stand at once. So by completion T the apron has given
+    at most ``MOG * (T - block - first arrival)`` aircraft-minutes, and the lifts needed by T
+    take at least ``lifts_by(T) * turnaround``.
+    """
+    s = p.scenario
+    based = {f.base for f in p.fleets}
+    best: MinuteBound | None = None
+    for a in s.airfields:
+        if not a.max_on_ground or a.id in based:
+            continue
+        units = [u for u in p.units if u.origin == a.id]
+        fleets = [f for f in p.fleets if any(u.nation in f.carries for u in units)]
+        if not units or not fleets:
+            continue
+        ta = min(f.turnaround for f in fleets)
+        if ta <= 0:
+            continue
+        t0 = min(f.available[0] + p.block(f.type, f.base, a.id) for f in fleets)
+        blk = min(p.block(f.type, u.origin, u.destination) for u in units for f in fleets)
+
+        def fits(t: int, units: list[UnitDemand] = units, a_mog: int = a.max_on_ground,
+                 ta: int = ta, t0: int = t0, blk: int = blk) -> bool:
+            return lifts_by(p, units, t) * ta <= a_mog * max(0, t - blk - t0)
+
+        lo, hi = 0, 10**7
+        if not fits(hi):
+            continue
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        n = lifts_by(p, units, lo)
+        if best is None or lo > best.minute:
+            best = MinuteBound(
+                "apron", lo,
+                f"{a.id}: {n} lifts x {ta} min on the ground, {a.max_on_ground} places",
+            )
+    return best

@@ -173,13 +173,16 @@ def _greedy(p: Problem, retire: bool, park: bool = False) -> dict[str, list[LegV
     last_dep: dict[str, int] = {r.nation: p.minutes(r.start) for r in p.roads}
     order = sorted(p.units, key=lambda u: (rank.get(u.nation, 0), max(u.release, u.window[0]),
                                            u.window[1], u.id))
+    rems: dict[str, dict[str, int]] = {}
+    for x in p.units:
+        rems[x.id] = {**x.vehicles, "_pax": x.pax, "_cargo": x.cargo_kg}
+    ordered_nations = {n for r in befores for n in (*r.first, *r.then)}
     for u in order:
         after = max((last_dep.get(n, -1) for r in befores if u.nation in r.then
                      for n in r.first), default=-1)
         if after >= 0:
             u = replace(u, window=(max(u.window[0], after + 1), u.window[1]))
-        rem = dict(u.vehicles)
-        rem["_pax"], rem["_cargo"] = u.pax, u.cargo_kg
+        rem = rems[u.id]
         while rem["_pax"] > 0 or rem["_cargo"] > 0 or any(
                 rem[c] > 0 for c in u.vehicles):
             best: tuple[tuple[int, int], _Tail, tuple[int, int, int, int],
@@ -225,6 +228,8 @@ def _greedy(p: Problem, retire: bool, park: bool = False) -> dict[str, list[LegV
             rem["_cargo"] -= cargo
             for c, k in veh.items():
                 rem[c] -= k
+            if u.nation not in ordered_nations:
+                _top_up(p, t, u, order, rems, ordered_nations)
     # Tails that end in the theatre fly home to base.
     out: dict[str, list[LegValue]] = {}
     for pool in tails.values():
@@ -347,6 +352,56 @@ def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) ->
             return rd
         rd = ra - blk
     return None
+
+
+def _top_up(p: Problem, t: _Tail, u: UnitDemand, order: list[UnitDemand],
+            rems: dict[str, dict[str, int]], skip: set[str]) -> None:
+    """Fill the lift just committed for ``u`` with other released units on the same route.
+
+    Only units free of ``before`` rules are added, so order rules cannot be broken.
+    """
+    f = t.fleet
+    lift = t.legs[-1] if t.legs[-1].kind == "lift" else t.legs[-2]
+    seats = f.seats - sum(ld[1] for ld in lift.loads)
+    space = f.space_cm - sum(n * p.space_cm[(c, f.type)] for ld in lift.loads
+                             for c, n in ld[2].items())
+    mass = f.payload_kg - sum(ld[1] * p.personnel_mass + ld[3]
+                              + sum(n * p.vehicle_mass[c] for c, n in ld[2].items())
+                              for ld in lift.loads)
+    added = []
+    for v in order:
+        if seats <= 0 and mass <= 0:
+            break
+        rem = rems[v.id]
+        if (v.id == u.id or v.nation in skip or v.nation not in f.carries
+                or (v.origin, v.destination) != (lift.origin, lift.destination)
+                or not max(v.release, v.window[0]) <= lift.dep <= v.window[1]
+                or not (rem["_pax"] or rem["_cargo"] or any(rem[c] for c in v.vehicles))):
+            continue
+        veh: dict[str, int] = {}
+        for c in sorted(v.vehicles, key=lambda c: -p.space_cm.get((c, f.type), 0)):
+            sp = p.space_cm.get((c, f.type))
+            if sp is None or rem[c] <= 0:
+                continue
+            n = min(rem[c], space // sp, mass // p.vehicle_mass[c])
+            if n > 0:
+                veh[c] = n
+                space -= n * sp
+                mass -= n * p.vehicle_mass[c]
+        pax = max(0, min(rem["_pax"], seats, mass // p.personnel_mass))
+        seats -= pax
+        mass -= pax * p.personnel_mass
+        cargo = max(0, min(rem["_cargo"], mass))
+        mass -= cargo
+        if pax or veh or cargo:
+            rem["_pax"] -= pax
+            rem["_cargo"] -= cargo
+            for c, n in veh.items():
+                rem[c] -= n
+            added.append((v.id, pax, veh, cargo))
+    if added:
+        i = t.legs.index(lift)
+        t.legs[i] = replace(lift, loads=(*lift.loads, *added))
 
 
 def _evictable(p: Problem, air: _Airspace, at: str, by: int) -> tuple[_Tail, int] | None:
