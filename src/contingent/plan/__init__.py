@@ -58,6 +58,7 @@ def plan(
     workers: int | None = None,
     legs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    max_model: int = 60_000,
 ) -> Plan:
     """Plan one phase: earliest completion, then fewest sorties.
 
@@ -75,6 +76,9 @@ def plan(
         Lift slots per aircraft in the model (default: derived from demand and fleet size).
     progress
         Called with short status lines while solving.
+    max_model
+        Largest CP-SAT model (aircraft x slots x units) worth building; above it the greedy
+        plan is returned with its bounds.
 
     Returns
     -------
@@ -114,14 +118,25 @@ def plan(
     log.info("model: %s tails, %d legs per tail", tails, n_legs)
     if progress:
         progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
-    model = CpSatModel(p, tails, n_legs)
-    w = workers or min(8, os.cpu_count() or 1)
-    fits = warm is not None and model.covers(warm)
-    if fits and warm is not None:
-        model.hint(warm)
-    sol = model.solve(limit, w, lb.minute, upper if fits else None,
-                      skip_first=fits and upper is not None and upper <= lb.minute,
-                      min_lifts=route_lifts(p), progress=progress)
+    # Loads are one integer per unit and slot: past this size the model takes longer to build
+    # than the search can repay, and the greedy plan (with its bound) is the answer.
+    size = sum(tails.values()) * n_legs * max(1, len(p.units))
+    searched = False  # whether CP-SAT's first stage ran (its bound is then worth listing)
+    if warm is not None and size > max_model:
+        log.info("model too large (%d unit-slots > %d): greedy plan only", size, max_model)
+        sol = Solution("feasible", upper, None, warm, None, time.perf_counter() - t0, False)
+    else:
+        model = CpSatModel(p, tails, n_legs)
+        w = workers or min(8, os.cpu_count() or 1)
+        fits = warm is not None and model.covers(warm)
+        if fits and warm is not None:
+            model.hint(warm)
+        # Building the model counts against the time limit.
+        left = max(1.0, limit - (time.perf_counter() - t0))
+        skip = fits and upper is not None and upper <= lb.minute
+        searched = not skip
+        sol = model.solve(left, w, lb.minute, upper if fits else None, skip_first=skip,
+                          min_lifts=route_lifts(p), progress=progress)
     if sol.completion is None and warm is not None:
         log.info("CP-SAT found nothing within %.0f s; using the greedy plan", limit)
         sol = Solution("feasible", upper, None, warm, None, sol.seconds, False)
@@ -132,8 +147,7 @@ def plan(
         return Plan(scenario.scenario, phase, "infeasible" if sol.status == "infeasible"
                     else "unknown", None, p.time(lb.minute), bounds=plain_bounds, message=msg,
                     solve_seconds=time.perf_counter() - t0)
-    if sol.bound is not None and sol.model_exact and not (fits and upper is not None
-                                                          and upper <= lb.minute):
+    if searched and sol.bound is not None and sol.model_exact:
         # Reported for transparency; not a proof for all plans (see docs/planner.md).
         plain_bounds += (Bound(
             "cp-sat-model", p.time(sol.bound),
