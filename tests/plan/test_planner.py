@@ -234,3 +234,11 @@ def test_saturated_names_full_caps_and_aprons():
     out = saturated(p, legs)
     assert "daily cap 1 at THA reached on 13 Jan" in out
     assert "apron at THA full (1 aircraft on the ground)" in out
+
+
+def test_greedy_only_above_model_size_still_checked():
+    s = tiny()
+    pl = plan(s, "withdrawal", time_limit=5, workers=1, max_model=0)
+    assert pl.completion is not None and check(s, pl) == []
+    assert "cp-sat-model" not in {b.name for b in pl.bounds}
+    assert pl.lower_bound <= pl.completion
