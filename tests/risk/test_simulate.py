@@ -198,3 +198,14 @@ def test_probability_matches_a_closed_form(tiny_risk, tiny_risk_plan):
     assert math.isclose(r.p_by_deadline, truth, abs_tol=0.03)
     assert [d.source for d in r.drivers] == ["handover-slip"]
     assert r.drivers[0].effect == pytest.approx(1 - r.p_by_deadline)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**40 + 3, 2**127 + 1])
+def test_run_streams_are_numpys_per_run_seed_sequences(seed):
+    """Run i draws from Generator(PCG64(SeedSequence(seed, spawn_key=(i,)))), exactly."""
+    from contingent.risk.draws import run_uniforms
+
+    got = run_uniforms(seed, 1000, 20, 11)
+    for r in range(20):
+        ss = np.random.SeedSequence(seed, spawn_key=(1000 + r,))
+        assert np.array_equal(got[r], np.random.Generator(np.random.PCG64(ss)).random(11))

@@ -7,11 +7,12 @@ Runs never interact, so a run's result does not depend on the batch it is in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from contingent.risk.draws import Realization
+from contingent.risk.draws import Realization, Spans
 from contingent.risk.model import NEVER, Event, ExecModel, Windows, sort_trace
 
 _I64 = np.int64
@@ -66,11 +67,41 @@ class Outcome:
         return sort_trace(ev)
 
 
-def _prepare(table: dict) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    # Closures sorted by start; with the running maximum of their ends, "inside some closure"
-    # is one comparison against the last closure that started by t.
-    return {k: (s, np.maximum.accumulate(e, axis=1)) for k, (s, e) in table.items()
-            if s.shape[1]}
+@dataclass(frozen=True, slots=True)
+class _Intervals:
+    """Intervals of the rows that have any: sorted starts, running maximum of the ends.
+
+    ``pos[r]`` is row r's line in ``start``/``reach`` (-1: no interval); ``rows`` the inverse.
+    """
+
+    start: np.ndarray
+    reach: np.ndarray
+    rows: np.ndarray
+    pos: np.ndarray
+
+
+def _prepare(table: Mapping[int, Spans], runs: int) -> dict[int, _Intervals]:
+    """Each run's intervals as one padded line per run that has any (see :class:`_Intervals`).
+
+    With the running maximum of their ends, "inside some interval" is one comparison against
+    the last interval that started by t.
+    """
+    out = {}
+    for k, sp in table.items():
+        if not sp.run.size:
+            continue
+        rows, first, counts = np.unique(sp.run, return_index=True, return_counts=True)
+        width = int(counts.max())
+        line = np.repeat(np.arange(len(rows)), counts)
+        col = np.arange(len(sp.run)) - np.repeat(first, counts)
+        start = np.full((len(rows), width), NEVER, np.int64)
+        end = np.full((len(rows), width), -NEVER, np.int64)
+        start[line, col] = sp.start
+        end[line, col] = sp.end
+        pos = np.full(runs, -1, np.int64)
+        pos[rows] = np.arange(len(rows))
+        out[k] = _Intervals(start, np.maximum.accumulate(end, axis=1), rows, pos)
+    return out
 
 
 def _push_window(w: Windows, t: np.ndarray) -> np.ndarray:
@@ -86,24 +117,36 @@ def _push_window(w: Windows, t: np.ndarray) -> np.ndarray:
     return t
 
 
-def _push_rows(iv: tuple[np.ndarray, np.ndarray] | None, t: np.ndarray,
-               rows: np.ndarray | None) -> np.ndarray:
+def _push_rows(iv: _Intervals | None, t: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Move each t out of its row's interval, if inside one (rows: batch rows of t)."""
     if iv is None:
         return t
-    s, cm = iv
-    if rows is not None:
-        s, cm = s[rows], cm[rows]
-    cnt = (s <= t[:, None]).sum(axis=1)
-    e = np.take_along_axis(cm, np.maximum(cnt - 1, 0)[:, None], axis=1)[:, 0]
-    return np.where((cnt > 0) & (t < e), e, t)
+    if rows is None:
+        at = iv.rows  # positions in t
+        lines = None
+        starts = iv.start
+    else:
+        p = iv.pos[rows]
+        at = np.flatnonzero(p >= 0)
+        if not at.size:
+            return t
+        lines = p[at]
+        starts = iv.start[lines]
+    x = t[at]
+    cnt = np.count_nonzero(starts <= x[:, None], axis=1)
+    last = np.maximum(cnt - 1, 0)
+    e = (iv.reach[np.arange(len(at)), last] if lines is None else iv.reach[lines, last])
+    out = t.copy()
+    out[at] = np.where((cnt > 0) & (x < e), e, x)
+    return out
 
 
 class _Batch:
     def __init__(self, model: ExecModel, real: Realization) -> None:
         self.m = model
         self.R = real.runs
-        self.closures = _prepare(dict(real.closures))
-        self.unsv = _prepare(dict(real.unserviceable))
+        self.closures = _prepare(real.closures, self.R)
+        self.unsv = _prepare(real.unserviceable, self.R)
         self.counts = [np.zeros((self.R, len(c.day_starts)), np.int32) for c in model.caps]
         self.all_rows = np.arange(self.R)
 
@@ -221,7 +264,9 @@ def run_fast(model: ExecModel, real: Realization) -> Outcome:
             t = lb
             planned = int(m.road_start[j])
             uniq, inv = np.unique(t, return_inverse=True)
-            ends = np.asarray([int(m.road_end[j]) if s == planned else m.road_end_at(j, int(s))
+            cache = m.extra.setdefault(f"road_end:{j}", {})
+            ends = np.asarray([int(m.road_end[j]) if s == planned else
+                               cache[s] if s in cache else cache.setdefault(s, m.road_end_at(j, s))
                                for s in uniq.tolist()], _I64)
             start[:, i] = t
             end[:, i] = ends[inv.reshape(-1)]

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -161,7 +161,7 @@ class ExecModel:
     not_before: np.ndarray  # the policy's own lower bound per item
     order: np.ndarray  # items in dispatch order
     policy: str = "plan-order"
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_sorties(self) -> int:
