@@ -242,3 +242,26 @@ def test_greedy_only_above_model_size_still_checked():
     assert pl.completion is not None and check(s, pl) == []
     assert "cp-sat-model" not in {b.name for b in pl.bounds}
     assert pl.lower_bound <= pl.completion
+
+
+def test_flow_lp_sees_a_full_theatre_apron():
+    # Deployment into THA: one aircraft on the ground at a time and one departure a day.
+    # Every lift after the first needs the previous aircraft gone, and it can leave only on
+    # the next day: the LP must see that; the simple bounds do not.
+    from contingent.plan.bounds import all_bounds
+    from contingent.plan.greedy import completion_of, greedy
+    from contingent.plan.lpbound import flow_bound
+
+    s = variant(("departure_cap_per_day: 4", "departure_cap_per_day: 1"),
+                ("max_on_ground: 2", "max_on_ground: 1"),
+                ("personnel: 60, vehicles", "personnel: 120, vehicles"))  # three lifts
+    p = build_problem(s, "deployment")
+    simple = all_bounds(p)[0].minute
+    upper = completion_of(p, greedy(p))
+    flow = flow_bound(p, simple, upper)
+    assert flow is not None and simple < flow.minute <= upper
+    # The third lift can land only after two aircraft left, one per day: not before 7 Jan.
+    assert p.time(flow.minute) >= datetime.fromisoformat("2022-01-07T00:00:00+06:00")
+    pl = solve(s, phase="deployment")
+    assert pl.lower_bound >= p.time(flow.minute)
+    assert pl.completion >= p.time(flow.minute)

@@ -22,6 +22,7 @@ from contingent.plan.bounds import (
 from contingent.plan.build import build_plan
 from contingent.plan.cpsat import CpSatModel, Solution
 from contingent.plan.greedy import completion_of, greedy
+from contingent.plan.lpbound import flow_bound
 from contingent.plan.problem import Problem, build_problem
 from contingent.planfile import Bound, Plan
 from contingent.scenario.model import Phase, Scenario
@@ -103,6 +104,14 @@ def plan(
         progress("greedy warm start")
     warm = greedy(p)
     upper = completion_of(p, warm) if warm is not None else None
+    if upper is not None and upper > lb.minute:
+        if progress:
+            progress("flow LP bound")
+        flow = flow_bound(p, lb.minute, upper)
+        if flow is not None:
+            bounds = sorted([*bounds, flow], key=lambda b: -b.minute)
+            lb = bounds[0]
+            plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
     tails, n_legs = _tails_and_legs(p, legs)
     if warm is not None:
         # Around the greedy's plan: the tails it used plus spares, one more lift per tail than
