@@ -123,21 +123,23 @@ def _push_rows(iv: _Intervals | None, t: np.ndarray, rows: np.ndarray | None) ->
         return t
     if rows is None:
         at = iv.rows  # positions in t
-        lines = None
-        starts = iv.start
+        lines = np.arange(len(at))
     else:
         p = iv.pos[rows]
         at = np.flatnonzero(p >= 0)
         if not at.size:
             return t
         lines = p[at]
-        starts = iv.start[lines]
     x = t[at]
-    cnt = np.count_nonzero(starts <= x[:, None], axis=1)
-    last = np.maximum(cnt - 1, 0)
-    e = (iv.reach[np.arange(len(at)), last] if lines is None else iv.reach[lines, last])
+    # Cheap filter first: only a t between a row's first start and last end can be inside.
+    near = np.flatnonzero((x >= iv.start[lines, 0]) & (x < iv.reach[lines, -1]))
+    if not near.size:
+        return t
+    at, lines, x = at[near], lines[near], x[near]
+    cnt = np.count_nonzero(iv.start[lines] <= x[:, None], axis=1)
+    e = iv.reach[lines, np.maximum(cnt - 1, 0)]
     out = t.copy()
-    out[at] = np.where((cnt > 0) & (x < e), e, x)
+    out[at] = np.where(x < e, e, x)
     return out
 
 
