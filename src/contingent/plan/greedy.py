@@ -142,20 +142,37 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
 def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
-    First tries chains the CP-SAT model can hold (a tail that flies back to base after a lift
-    into the theatre is done), then lets such tails fly again.
+    Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
+    CP-SAT model can hold (a tail that flies back to base after a lift into the theatre is
+    done) or not; parking in a small theatre apron or not; and a bias of 480 minutes per
+    full largest aircraft, which trades a later landing for fewer, bigger lifts.
     """
-    variants = [(True, False), (False, False)]
+    variants = [(True, False, 0), (False, False, 0), (True, False, 480), (False, False, 480)]
     if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and any(
             u.destination in p.theatre for u in p.units):
         # Into a theatre with a small apron: park aircraft while there is room.
-        variants += [(True, True), (False, True)]
-    found = [g for g in (_greedy(p, retire=r, park=k) for r, k in variants) if g is not None]
-    return min(found, key=lambda g: completion_of(p, g)) if found else None
+        variants += [(True, True, 0), (False, True, 0), (False, True, 480)]
+    found = [g for g in (_greedy(p, retire=r, park=k, bias=b) for r, k, b in variants)
+             if g is not None]
+    if not found:
+        return None
+    return min(found, key=lambda g: (completion_of(p, g), sum(len(v) for v in g.values())))
 
 
-def _greedy(p: Problem, retire: bool, park: bool = False) -> dict[str, list[LegValue]] | None:
+def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
+           big: tuple[int, int, int]) -> float:
+    """How much a load carries, as a share of the largest aircraft's seats, hold or payload."""
+    pax, veh, cargo = load
+    space = sum(n * p.space_cm[(c, f.type)] for c, n in veh.items())
+    mass = pax * p.personnel_mass + cargo + sum(n * p.vehicle_mass[c] for c, n in veh.items())
+    return max(pax / max(1, big[0]), space / max(1, big[1]), mass / max(1, big[2]))
+
+
+def _greedy(p: Problem, retire: bool, park: bool = False,
+            bias: int = 0) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
+    big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
+           max(f.payload_kg for f in p.fleets))
     air.park = park
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
@@ -207,7 +224,9 @@ def _greedy(p: Problem, retire: bool, park: bool = False) -> dict[str, list[LegV
                     if trial is None:
                         continue
                     size = load[0] + sum(load[1].values()) * 100 + load[2] // 100
-                    key = (trial[3], -size)
+                    # With a bias, a bigger load may land later: fewer lifts where the
+                    # theatre's departures or apron are the scarce resource.
+                    key = (trial[3] - round(bias * _share(p, f, load, big)), -size)
                     if best is None or key < best[0]:
                         best = (key, t, trial, load)
             if best is None:
