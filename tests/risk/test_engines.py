@@ -134,3 +134,30 @@ def test_no_disruption_section_means_the_plan(tiny_risk, tiny_risk_plan):
     r = simulate(s, tiny_risk_plan, runs=50, seed=0, workers=1)
     assert r.p_by_deadline == 1.0
     assert r.completion_quantiles["p50"] == tiny_risk_plan.completion
+
+
+def test_same_seed_same_traces_with_order_rules(tiny_risk, tiny_risk_plan):
+    """A 'before' rule (RUS before BLR) and a one-day fly_within window for BLR, with three
+    times the tiny disruption rates: the rule paths agree too, breaches included."""
+    from contingent.scenario.model import Rule
+
+    d = tiny_risk.disruptions
+    assert d is not None
+    heavy = Disruptions(
+        weather=tuple(z.model_copy(update={"daily_probability": 0.9}) for z in d.weather),
+        sorties=tuple(e.model_copy(update={"abort_probability": 0.3, "delay_probability": 0.6})
+                      for e in d.sorties),
+        aircraft=tuple(e.model_copy(update={"daily_probability": 0.3}) for e in d.aircraft),
+        handovers=tuple(e.model_copy(update={"probability": 1.0}) for e in d.handovers),
+    )
+    rules = (Rule(kind="before", phase="withdrawal", first=("RUS",), then=("BLR",)),
+             Rule(kind="fly_within", phase="withdrawal", nations=("BLR",), day="2022-01-13"))
+    s = tiny_risk.model_copy(update={"rules": rules, "disruptions": heavy})
+    m = compile_model(s, tiny_risk_plan)
+    assert m.item_after[m.sortie_ids.index("S4")] == (0,)
+    assert _same_traces(s, tiny_risk_plan, 300, seed=14) > 250
+    real = Sampler(m, heavy).draw(14, 0, 300)
+    o = run_fast(m, real)
+    s3, s4 = m.sortie_ids.index("S3"), m.sortie_ids.index("S4")
+    assert np.all(o.start[:, s4] > o.start[:, s3])
+    assert 0 < o.breach.mean() < 1
