@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 Engine = Literal["fast", "reference"]
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
+#: With ``workers=None``, fast simulations of at most this many runs stay in this process.
+_IN_PROCESS_RUNS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +312,8 @@ def simulate(
     engine
         ``fast`` (vectorized, default) or ``reference`` (SimPy).
     workers
-        Local processes (default: the CPU count; 1 runs in this process).
+        Local processes (1 runs in this process). Default: the CPU count, except that a
+        fast simulation of at most 20,000 runs stays in this process.
     scheduler
         Address of a Dask scheduler; the runs then go to that cluster.
     policy
@@ -334,7 +337,10 @@ def simulate(
               drivers=sources if drivers else (),
               scenario=scenario if engine == "reference" else None,
               plan=plan if engine == "reference" else None, policy=pol)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers is None:
+        # A pool costs about a second to start: not worth it for a short fast simulation.
+        small = engine == "fast" and runs <= _IN_PROCESS_RUNS
+        workers = 1 if small else (os.cpu_count() or 1)
     blocks = _run_all(job, runs, workers, scheduler, progress)
     comp = np.concatenate([b.completion for b in blocks])
     nat = np.concatenate([b.nations for b in blocks])
