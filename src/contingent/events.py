@@ -517,19 +517,27 @@ def _cross_checks(scenario: Scenario, plan: Plan, facts: Facts) -> list[InputErr
         where = fleet.base if fleet is not None else None
         free_at: datetime | None = None
         previous: Sortie | None = None
-        pending: Sortie | None = None  # an earlier leg neither flown nor cancelled
+        pending: list[Sortie] = []  # earlier legs nobody reported
         for s in legs:
             if s.id in facts.cancelled:
                 continue
             ev = facts.departed.get(s.id)
             if ev is None:
-                pending = pending or s
+                pending.append(s)
                 continue
-            if pending is not None:
-                errors.append(ev.fail("sortie", f"sortie {s.id} of {tail} departed, but its "
-                                                f"earlier sortie {pending.id} neither departed "
-                                                "nor was cancelled"))
+            # A reported departure implies the unreported legs before it were flown as
+            # announced; that is a contradiction only if they could not have landed by then.
+            late = [p for p in pending if p.arrival > ev.time]
+            if late:
+                errors.append(ev.fail("time", f"sortie {s.id} of {tail} departed "
+                                              f"{t(ev.time)}, but its earlier sortie "
+                                              f"{late[0].id} (announced to land "
+                                              f"{t(late[0].arrival)}) is not reported departed "
+                                              "or cancelled"))
                 break
+            for p in pending:
+                where, free_at, previous = p.destination, p.arrival, p
+            pending = []
             if where is not None and s.origin != where:
                 errors.append(ev.fail("sortie", f"{tail} is at {where} after "
                                                 f"{previous.id if previous else 'its base'}, "

@@ -156,6 +156,7 @@ class Replan(Plan):
     events: tuple[Event, ...] = ()
     warnings: tuple[str, ...] = ()
     move_cost: int = DEFAULT_MOVE_COST
+    assume_flown: bool = True
     based_on: Plan | None = None
 
     @property
@@ -297,9 +298,19 @@ class _State:
     tails: dict[str, _TailState]
     warnings: list[str] = field(default_factory=list)
     move_cost: int = DEFAULT_MOVE_COST
+    assume_flown: bool = True
 
     def release(self, unit: str) -> datetime:
-        return max(self.start, self.actual.release(self.actual.unit[unit], self.phase))
+        return ceil_minute(max(self.start,
+                               self.actual.release(self.actual.unit[unit], self.phase)))
+
+
+def ceil_minute(t: datetime) -> datetime:
+    """``t`` rounded up to a whole minute: plans are made in whole minutes, and reported
+    times may carry seconds."""
+    if t.second or t.microsecond:
+        return t.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return t
 
 
 def _closure(c_from: datetime, c_to: datetime, reason: str) -> Closure:
@@ -340,7 +351,7 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
     facts = validate_events(scenario, plan, events, now)
     phase: Phase = plan.phase
     actual = _actual_scenario(scenario, facts)
-    start = max(now, scenario.window(phase).start)
+    start = ceil_minute(max(now, scenario.window(phase).start))
     by_tail: dict[str, list[Sortie]] = defaultdict(list)
     for s in sorted(plan.sorties, key=lambda s: (s.departure, s.id)):
         by_tail[s.tail].append(s)
@@ -351,6 +362,12 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
     if assume_flown:
         flown |= {s.id for s in plan.sorties
                   if s.departure < now and s.id not in facts.cancelled}
+    implied: set[str] = set()
+    for legs in by_tail.values():
+        # A reported departure implies the tail flew its earlier legs.
+        last = max((i for i, s in enumerate(legs) if s.id in facts.departed), default=0)
+        implied |= {s.id for s in legs[:last] if s.id not in facts.cancelled}
+    flown |= implied
     nation = {u.id: u.nation for u in scenario.units}
     befores = [r for r in scenario.rules_for(phase) if r.kind == "before"]
     changed = True
@@ -359,7 +376,7 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
         for legs in by_tail.values():
             blocked: set[int] | None = None
             for s in legs:
-                if s.id in facts.departed:
+                if s.id in facts.departed or s.id in implied:
                     continue
                 reasons = _not_flown_reasons(actual, phase, facts, s)
                 if s.id in facts.cancelled:
@@ -380,7 +397,7 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
                 continue
             causes = set().union(*(why.get(s.id, set()) for s in late))
             for s in plan.lifts:
-                if s.id in flown and s.id not in facts.departed and \
+                if s.id in flown and s.id not in facts.departed and s.id not in implied and \
                         {nation.get(ld.unit) for ld in s.loads} & set(r.then):
                     flown.discard(s.id)
                     why[s.id] |= causes
@@ -441,9 +458,9 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
             avail_from = max(start, f.available_from or start)
             if legs:
                 last = max(legs, key=lambda s: s.departure)
-                tails[tail] = _TailState(tail, f, last.destination, last.arrival + turn, True,
-                                         max(avail_from, last.arrival + turn),
-                                         f.available_until)
+                free = ceil_minute(last.arrival + turn)
+                tails[tail] = _TailState(tail, f, last.destination, free, True,
+                                         max(avail_from, free), f.available_until)
             else:
                 tails[tail] = _TailState(tail, f, f.base, avail_from, False, avail_from,
                                          f.available_until)
@@ -524,7 +541,7 @@ def _derived(st: _State, extra_closures: Mapping[str, list[Closure]]) -> _Derive
     for u in s.units:
         # The whole release (readiness and handovers as reported) is baked into `ready`, so
         # dropping handed-over facilities below does not release anyone early.
-        ready = st.actual.release(st.actual.unit[u.id], phase)
+        ready = ceil_minute(st.actual.release(st.actual.unit[u.id], phase))
         if u.mode == "air":
             rem = st.remaining[u.id]
             veh = {c: n for c, n in rem.items() if not c.startswith("_") and n > 0}
@@ -875,7 +892,7 @@ def _shift(st: _State, derived: _Derived) -> _Candidate:
                 if after is not None and after + timedelta(minutes=1) > t:
                     t = after + timedelta(minutes=1)
         for _ in range(200):
-            t0 = t
+            t = t0 = ceil_minute(t)
             t, met = _open_at(s, so.origin, t)
             causes |= met
             arr, met = _open_at(s, so.destination, t + dur)
@@ -913,7 +930,7 @@ def _shift(st: _State, derived: _Derived) -> _Candidate:
 
 def _retimed_road(st: _State, r: RoadMove) -> RoadMove:
     s = st.actual
-    rel = max([st.start, *(st.release(u) for u in r.units if u in s.unit)])
+    rel = ceil_minute(max([st.start, *(st.release(u) for u in r.units if u in s.unit)]))
     start = max(r.start, rel)
     if start == r.start:
         return r
@@ -1240,7 +1257,7 @@ def replan(
     if plan.phase not in scenario.operation.phases:
         raise InputError(f"the scenario has no {plan.phase} phase", field="phase")
     st = _state(scenario, plan, events, now, assume_flown)
-    st.move_cost = move_cost
+    st.move_cost, st.assume_flown = move_cost, assume_flown
     return _replan(st, time_limit, workers, progress)
 
 
@@ -1284,7 +1301,8 @@ def _replan(st: _State, time_limit: float | None, workers: int | None,
             log.info("candidate %s rejected: %s", c.name, "; ".join(c.problems[:5]))
     fixed = tuple(h.id for h in sorted(st.history, key=lambda x: (x.departure, x.id)))
     common = dict(now=st.now.astimezone(tz), fixed=fixed, assumed=tuple(sorted(st.assumed)),
-                  events=st.events, move_cost=st.move_cost, based_on=st.plan)
+                  events=st.events, move_cost=st.move_cost, assume_flown=st.assume_flown,
+                  based_on=st.plan)
     if not good:
         why = "; ".join(p for c in candidates for p in c.problems[:3])
         return Replan(st.plan.scenario, st.phase, "infeasible", None, None,
@@ -1332,6 +1350,40 @@ def _rest_bound(derived: _Derived) -> datetime | None:
         return None
 
 
+def reported_scenario(scenario: Scenario, plan: Plan, events: Sequence[Event]) -> Scenario:
+    """The scenario as the events report it: real handovers, later readiness, closures."""
+    return _actual_scenario(scenario, validate_events(scenario, plan, events))
+
+
+def check_remaining(scenario: Scenario, result: Replan) -> list[Violation]:
+    """Check the part of a re-plan that is still to come.
+
+    The rest (every sortie and road move not in ``result.fixed``) is checked against the
+    derived scenario the re-plan started from (what is left to move, aircraft where they
+    are, reported handovers, readiness and closures), and the whole plan against the
+    scenario as reported; violations that history alone already has are not counted.
+    Unserviceable aircraft are checked too (rule ``unserviceable``).
+    """
+    assert result.based_on is not None and result.now is not None
+    st = _state(scenario, result.based_on, result.events, result.now, result.assume_flown)
+    fixed = set(result.fixed)
+    derived = _derived(st, {})
+    rest = [so for so in result.sorties if so.id not in fixed]
+    roads = [r for r in result.road_moves if r not in st.history_roads]
+    cand = _Candidate(result.strategy, rest, roads, {}, derived)
+    found = list(check(derived.checking, _in_derived(st, cand)))
+    for so in rest:
+        for ev in st.facts.unserviceable.get(so.tail, ()):
+            assert ev.from_ is not None and ev.to is not None
+            if so.departure < ev.to and so.arrival > ev.from_:
+                found.append(Violation("unserviceable", f"sortie {so.id}",
+                                       f"{so.tail} reported unserviceable (event {ev.seq})"))
+    history = {(v.rule, v.subject) for v in check(st.actual, _history_only(st))}
+    found += [v for v in check(st.actual, result)
+              if v.rule not in _IGNORED_ON_MERGE and (v.rule, v.subject) not in history]
+    return found
+
+
 # --- files ------------------------------------------------------------------------------
 
 
@@ -1346,6 +1398,7 @@ def replan_meta(r: Replan, tz: tzinfo | None = None) -> dict[str, Any]:
         "now": t(r.now),
         "strategy": r.strategy,
         "move_cost_minutes": r.move_cost,
+        "assume_flown": r.assume_flown,
         "based_on": None if base is None else {
             "status": base.status, "completion": t(base.completion),
             "nations": {n: t(v) for n, v in sorted(base.nations.items())},
@@ -1427,6 +1480,7 @@ def violations_text(vs: Iterable[Violation]) -> list[str]:
 
 __all__ = [
     "DEFAULT_MOVE_COST", "NationChange", "PlanDiff", "Replan", "SortieChange",
-    "change_to_dict", "changes_from_dict", "diff_plans", "diff_to_dict", "match_sorties",
-    "replan", "replan_meta", "replan_to_dict", "write_replan",
+    "change_to_dict", "changes_from_dict", "check_remaining", "diff_plans", "diff_to_dict",
+    "match_sorties", "replan", "replan_meta", "replan_to_dict", "reported_scenario",
+    "write_replan",
 ]
