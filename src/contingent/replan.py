@@ -457,9 +457,9 @@ def _state(scenario: Scenario, plan: Plan, events: Sequence[Event], now: datetim
             legs = [s for s in history if s.tail == tail]
             avail_from = max(start, f.available_from or start)
             if legs:
-                last = max(legs, key=lambda s: s.departure)
-                free = ceil_minute(last.arrival + turn)
-                tails[tail] = _TailState(tail, f, last.destination, free, True,
+                final = max(legs, key=lambda s: s.departure)
+                free = ceil_minute(final.arrival + turn)
+                tails[tail] = _TailState(tail, f, final.destination, free, True,
                                          max(avail_from, free), f.available_until)
             else:
                 tails[tail] = _TailState(tail, f, f.base, avail_from, False, avail_from,
