@@ -507,3 +507,6 @@ _register_risk(app)
 from contingent.service.cli import register as _register_service  # noqa: E402
 
 _register_service(app)
+from contingent.generate_cli import register as _register_generate  # noqa: E402
+
+_register_generate(app)
