@@ -57,6 +57,17 @@ def _ready(p: Problem, f: FleetData, origin: str) -> int:
     return f.available[0] + p.block(f.type, f.base, origin) + f.turnaround
 
 
+def _release_reason(p: Problem, u: UnitDemand) -> str:
+    """Why a unit is released when it is: the facility handovers it waits for, if any."""
+    s = p.scenario
+    if p.phase == "withdrawal":
+        facs = [f for f in s.unit_facilities.get(u.id, ())
+                if p.minutes(s.facility[f].handover) == u.release]
+        if facs:
+            return "handover of " + ", ".join(facs)
+    return "release"
+
+
 def release_bound(p: Problem) -> MinuteBound:
     """Each unit cannot arrive before its release (or aircraft readiness) plus flight time."""
     best = MinuteBound("release", 0, "phase start")
@@ -69,7 +80,7 @@ def release_bound(p: Problem) -> MinuteBound:
             continue
         arr, f, dep = min(options, key=lambda o: o[0])
         if arr > best.minute:
-            why = "release" if dep == u.release else "aircraft or rule window"
+            why = _release_reason(p, u) if dep == u.release else "aircraft or rule window"
             best = MinuteBound(
                 "release", arr,
                 f"unit {u.id}: earliest departure {p.time(dep):%d %b %H:%M} ({why}) "
