@@ -149,11 +149,11 @@ def loads_events(text: str, file: str = "<string>") -> list[Event]:
 
 
 def parse_events(data: Any, *, file: str = "<request>", lines: dict[PathKey, int] | None = None,
-                 first_seq: int = 1, ref_prefix: str | None = None) -> list[Event]:
+                 first_seq: int = 1, numbered: bool = False) -> list[Event]:
     """Turn plain data (a list of event mappings, or ``{events: [...]}``) into events.
 
     ``first_seq`` numbers the events when they extend an existing list (the service);
-    ``ref_prefix`` names them ``event #N`` instead of by file and line.
+    ``numbered`` names them by number alone (``event 7``) instead of by file and line.
     """
     lines = lines or {}
     root: PathKey = ()
@@ -172,7 +172,7 @@ def parse_events(data: Any, *, file: str = "<request>", lines: dict[PathKey, int
     errors: list[InputError] = []
     for i, item in enumerate(data):
         try:
-            out.append(_parse_one(item, (*root, i), i, file, lines, first_seq, ref_prefix))
+            out.append(_parse_one(item, (*root, i), i, file, lines, first_seq, numbered))
         except InputError as exc:
             errors.append(exc)
     if errors:
@@ -182,7 +182,7 @@ def parse_events(data: Any, *, file: str = "<request>", lines: dict[PathKey, int
 
 
 def _parse_one(item: Any, path: PathKey, i: int, file: str, lines: dict[PathKey, int],
-               first_seq: int, ref_prefix: str | None) -> Event:
+               first_seq: int, numbered: bool) -> Event:
     seq = first_seq + i
 
     def fail(key: str | None, msg: str) -> InputError:
@@ -234,8 +234,8 @@ def _parse_one(item: Any, path: PathKey, i: int, file: str, lines: dict[PathKey,
         sortie=text("sortie"), airfield=text("airfield"), tail=text("tail"),
         facility=text("facility"), unit=text("unit"), from_=when("from"), to=when("to"),
         loads=loads, note=text("note") or "", seq=seq, index=i,
-        ref=f"event #{seq}" if ref_prefix is not None else (
-            f"{file}:{line}" if line is not None else file),
+        # Service events are known by their number alone; file events also by file and line.
+        ref="" if numbered else (f"{file}:{line}" if line is not None else file),
         line=line, file=file, lines=key_lines,
     )
     if ev.from_ is not None and ev.to is not None and ev.to <= ev.from_:
@@ -409,8 +409,9 @@ def validate_events(scenario: Scenario, plan: Plan, events: Sequence[Event],
             assert s is not None
             if s.id in facts.departed:
                 first = facts.departed[s.id]
+                where = f", {first.ref}" if first.ref else ""
                 errors.append(e.fail("sortie", f"sortie {s.id} already departed "
-                                               f"(event {first.seq}, {first.ref})"))
+                                               f"(event {first.seq}{where})"))
                 continue
             if s.id in facts.cancelled:
                 errors.append(e.fail("sortie", f"sortie {s.id} was cancelled "

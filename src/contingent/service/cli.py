@@ -161,6 +161,8 @@ def register(app: typer.Typer) -> None:
                                      file=str(out)) from None
             con.print(f"plan written to {out}", soft_wrap=True)
 
+    _service_commands(app)
+
     @app.command("diff")
     def diff_command(
         old_file: Annotated[Path, typer.Argument(help="The earlier plan (JSON).")],
@@ -190,6 +192,108 @@ def register(app: typer.Typer) -> None:
                              + "\n")
             return
         _console().print(diff_view(d, tz))
+
+
+_DB_HELP = "Database URL: sqlite:///FILE (default, env CONTINGENT_DB) or postgresql://..."
+
+
+def _database(url: str | None) -> Any:
+    """The service database, migrated; a bad URL or an unreachable server exits 2."""
+    import os
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from contingent.cli import _input_errors
+    from contingent.service.db import DEFAULT_URL, Database
+
+    text = url or os.environ.get("CONTINGENT_DB") or DEFAULT_URL
+    with _input_errors():
+        db = Database(text)
+        try:
+            db.migrate()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise InputError(f"cannot open the database: {reason}",
+                             file=db.url.render_as_string(hide_password=True),
+                             field="--db") from None
+    return db
+
+
+def _service_commands(app: typer.Typer) -> None:
+    """``serve`` and ``users``."""
+    from contingent.cli import _console, _input_errors
+
+    @app.command("serve")
+    def serve_command(
+        db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+        host: Annotated[str, typer.Option("--host", help="Address to listen on.")]
+        = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+        jobs: Annotated[int, typer.Option("--jobs", min=1, max=16,
+                                          help="Background jobs run at once.")] = 1,
+    ) -> None:
+        """Run the operations service: REST API under /api, web console at /."""
+        import uvicorn
+
+        from contingent.service.app import create_app
+
+        database = _database(db)
+        api = create_app(database, job_slots=jobs, migrate=False)
+        url = database.url.render_as_string(hide_password=True)
+        typer.echo(f"contingent service on http://{host}:{port}/ (database {url})", err=True)
+        uvicorn.run(api, host=host, port=port, log_level="info", access_log=False)
+
+    users = typer.Typer(help="Manage the service's users and tokens.", no_args_is_help=True)
+    app.add_typer(users, name="users")
+
+    @users.command("add")
+    def users_add(
+        name: Annotated[str, typer.Argument(help="User name.")],
+        role: Annotated[Role, typer.Option("--role", help="viewer, planner or admin.")],
+        db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    ) -> None:
+        """Add a user and print their token (shown once; only its hash is stored)."""
+        from contingent.service.auth import add_user
+
+        database = _database(db)
+        with _input_errors(), database.write() as s:
+            _user, token = add_user(s, name, role.value)
+        typer.echo(token)
+
+    @users.command("token")
+    def users_token(
+        name: Annotated[str, typer.Argument(help="User name.")],
+        db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    ) -> None:
+        """Print a new token for an existing user."""
+        from sqlalchemy import select
+
+        from contingent.service.auth import issue_token
+        from contingent.service.models import User
+
+        database = _database(db)
+        with _input_errors(), database.write() as s:
+            user = s.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise InputError(f"no user {name!r}", field="NAME")
+            token = issue_token(s, user)
+        typer.echo(token)
+
+    @users.command("list")
+    def users_list(
+        db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    ) -> None:
+        """List users and roles."""
+        from sqlalchemy import select
+
+        from contingent.service.models import User
+
+        database = _database(db)
+        table = Table("name", "role", "created", box=box.SIMPLE_HEAD)
+        with database.read() as s:
+            for u in s.scalars(select(User).order_by(User.id)):
+                table.add_row(u.name, u.role, u.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+        _console().print(table)
 
 
 def _plan_tz(plan: Any) -> tzinfo | None:
