@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 #: Fraction of the fleet's estimated lift capacity over the phase window that the demand uses.
 LOAD_FACTOR = 0.55
 #: Readiness (deployment) and handovers (withdrawal) fall in this first fraction of the window.
-RELEASE_SPREAD = 0.2
+RELEASE_SPREAD = 0.1
 #: Efficiency of the capacity estimate (hours, caps, waiting, positioning detours).
 EFFICIENCY = 0.7
 #: Lead-nation Il-76 fleets are split into fleets of at most this many aircraft.
@@ -384,8 +384,9 @@ class _Generator:
         k = (serial["road"] - 1) % 3 + 1
         base, border = f"{nation}-BASE-{k}", f"{nation}-BORDER"
         if not any(rt[1] == base for rt in self.routes):
-            self.routes.append((f"{nation}-ROAD-{k}", base, border, r.randrange(80, 420, 10),
-                                r.choice((35, 40, 45, 50)), r.choice((8, 10, 12)),
+            # Short drives: a convoy should not outlast the airlift it runs beside.
+            self.routes.append((f"{nation}-ROAD-{k}", base, border, r.randrange(60, 200, 10),
+                                r.choice((40, 45, 50)), r.choice((10, 12)),
                                 r.choice(("06:00", "07:00", "08:00"))))
         pax = r.randrange(80, 400, 10)
         vehicles = {"APC": max(1, pax // 10), "TRUCK": max(1, pax // 40)}
@@ -397,13 +398,12 @@ class _Generator:
     def make_facilities(self) -> None:
         r = self.rng
         candidates = [u for u in self.units if u.nation != self.window_nation]
-        chosen = [u for u in candidates if r.random() < 0.3]
-        total = sum(1 if r.random() < 0.7 else 2 for _ in chosen)
-        w = _width(total + len(chosen))
+        chosen = [(u, 1 if u.personnel < 40 or r.random() < 0.7 else 2)
+                  for u in candidates if r.random() < 0.3]
+        w = _width(sum(n for _, n in chosen))
         i = 0
-        late = max(0.3, RELEASE_SPREAD * self.days)
-        for u in chosen:
-            n_fac = 1 if u.personnel < 40 or r.random() < 0.7 else 2
+        late = max(0.25, RELEASE_SPREAD * self.days)
+        for u, n_fac in chosen:
             share = r.uniform(0.3, 0.6) if n_fac == 1 else r.uniform(0.2, 0.3)
             if u.mode == "air":
                 near = next(a for a in self.theatre if a.id == u.theatre)
