@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from svc_helpers import PgCluster, Server, pg_bin, make_users
+from svc_helpers import PgCluster, Server, make_users, pg_bin
 
 from contingent.service.db import Database
 

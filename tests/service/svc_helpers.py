@@ -3,6 +3,7 @@ process."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -91,13 +92,24 @@ class PgCluster:
         return self.url(name)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        # `self.proc` may be runuser; the server's own pid is in postmaster.pid.
+        pidfile = self.root / "data" / "postmaster.pid"
+        pid = int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+        if pid is not None:
             # SIGINT is PostgreSQL's fast shutdown; the process is ours, by pid.
-            os.kill(self.proc.pid, signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 30
+            while pidfile.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if pidfile.exists():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        if self.proc is not None:
             try:
-                self.proc.wait(30)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.kill()
                 self.proc.wait(10)
         shutil.rmtree(self.root, ignore_errors=True)
 
