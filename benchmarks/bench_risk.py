@@ -102,24 +102,30 @@ def main() -> int:
 
     # 3. Dask parallel efficiency on 2 workers.
     if not args.skip_dask:
-        from distributed import LocalCluster
+        from distributed import Client, LocalCluster
 
-        def dask_time(n_workers: int) -> tuple[float, list[float]]:
+        def dask_time(n_workers: int) -> tuple[float, list[float], float]:
             with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
+                              dashboard_address=None) as cluster, Client(cluster) as client:
                 # warm the workers (imports) before timing
                 simulate(s, p, runs=2000, seed=0, scheduler=cluster.scheduler_address,
                          drivers=False)
-                return _median(lambda: simulate(s, p, runs=args.dask_runs, seed=3,
-                                                scheduler=cluster.scheduler_address,
-                                                drivers=False), args.repeat)
+                cpu0 = client.run(time.process_time)
+                med, times = _median(lambda: simulate(s, p, runs=args.dask_runs, seed=3,
+                                                      scheduler=cluster.scheduler_address,
+                                                      drivers=False), args.repeat)
+                cpu1 = client.run(time.process_time)
+                cpu = sum(cpu1[w] - cpu0[w] for w in cpu1) / args.repeat
+                return med, times, cpu
 
-        t1, times1 = dask_time(1)
-        t2, times2 = dask_time(2)
+        t1, times1, c1 = dask_time(1)
+        t2, times2, c2 = dask_time(2)
         eff = t1 / (2 * t2)
         results["dask_efficiency"] = eff
         print(f"[3] Dask, {args.dask_runs:,} runs: 1 worker {t1:.2f} s ({_fmt(times1)}), "
               f"2 workers {t2:.2f} s ({_fmt(times2)}); efficiency {100 * eff:.0f}%")
+        print(f"    worker CPU per simulation: 1 worker {c1:.2f} s, 2 workers {c2:.2f} s in all "
+              f"(CPU-time efficiency {100 * c1 / c2:.0f}%); load average {os.getloadavg()}")
 
     ok1 = results[f"fast_{args.runs}_workers2"] < 10
     ok2 = results["ratio"] >= 50

@@ -157,15 +157,22 @@ def test_fly_within_end_is_a_breach_not_a_wall(tiny_risk, tiny_risk_plan):
     from contingent.scenario.model import Rule
 
     rule = Rule(kind="fly_within", phase="withdrawal", nations=("BLR",),
-                **{"from": at("13 00:00")}, to=at("13 12:30"))
+                **{"from": at("13 00:00")}, to=at("13 12:30"), note="BLR by 12:30")
     s = tiny_risk.model_copy(update={"rules": (rule,)})
     m = compile_model(s, tiny_risk_plan)
+    assert m.soft_limits == ("BLR by 12:30",)
     o = run_fast(m, Realization.fixed(m, slips={"FAC-A": 240}))
-    assert bool(o.breach[0])  # S4 (BLR) leaves at 15:00, after 12:30
+    assert o.breach.tolist() == [[True]]  # S4 (BLR) leaves at 15:00, after 12:30
     o = run_fast(m, Realization.none(m))
-    assert not bool(o.breach[0])
+    assert o.breach.tolist() == [[False]]
     r = simulate(s, tiny_risk_plan, runs=400, seed=2, workers=1, drivers=False)
     assert 0 < r.breach_rate < 1
+    assert r.to_dict()["breaches"] == {"BLR by 12:30": r.breach_rate}
+    # 12:30 is allowed (explicit ends are inclusive), 12:31 is not
+    o = run_fast(m, Realization.fixed(m, delays={"S4": 30}))
+    assert o.breach.tolist() == [[False]]
+    o = run_fast(m, Realization.fixed(m, delays={"S4": 31}))
+    assert o.breach.tolist() == [[True]]
 
 
 def test_runs_must_be_positive(tiny_risk, tiny_risk_plan):

@@ -75,8 +75,11 @@ def risk_summary(r: RiskResult) -> list[Any]:
                                f"P90 {_when(q['p90'])}")
     head.add_row("Late handovers", f"{r.late_handover_facility_days:.2f} facility-days expected")
     if r.breach_rate:
-        head.add_row("Window breaches", f"{_pct(r.breach_rate)} of runs pass a fly_within "
-                                        "window's end or a fleet's availability")
+        head.add_row("Windows passed", f"{_pct(r.breach_rate)} of runs pass the end of an "
+                                       "order window or a fleet's availability:")
+        for label, rate in r.breaches.items():
+            if rate:
+                head.add_row("", f"{_pct(rate)}  {label}")
     if r.beyond_horizon:
         head.add_row("Beyond horizon", f"{r.beyond_horizon} runs (counted as not done)")
     out.append(head)

@@ -29,8 +29,8 @@ class Outcome:
     nations
         (runs, nations) the same per nation (``-NEVER`` for a nation with no movement).
     breach
-        (runs,) a soft rule was broken: a ``fly_within`` window's end or a fleet's
-        ``available_until`` was passed.
+        (runs, soft limits) which soft limits were passed: each ``fly_within`` window's end
+        (in :attr:`ExecModel.soft_limits` order), then any fleet's ``available_until``.
     late_handover
         (runs,) total handover slip, minutes.
     start, end
@@ -214,7 +214,7 @@ def run_fast(model: ExecModel, real: Realization) -> Outcome:
     end = np.zeros((R, n_items), _I64)
     abort_at = np.full((R, S), -1, _I64)
     delay_at = np.full((R, S), -1, _I64)
-    breach = np.zeros(R, bool)
+    late_arrival = np.zeros(R, bool)
     # releases: readiness, then every facility of the unit handed over (with its slip)
     handover = m.facility_handover[None, :] + real.slip
     release = np.tile(m.unit_base_release, (R, 1))
@@ -257,7 +257,7 @@ def run_fast(model: ExecModel, real: Realization) -> Outcome:
             start[:, k] = t
             end[:, k] = t + b
             tail_ready[:, tail] = t + b + m.sortie_turn[k]
-            breach |= (t > m.item_high[k]) | (t + b > m.tail_until[tail])
+            late_arrival |= t + b > m.tail_until[tail]
         else:
             j = i - S
             us = m.road_units[j]
@@ -282,6 +282,11 @@ def run_fast(model: ExecModel, real: Realization) -> Outcome:
         ns = m.sortie_nations[i] if i < S else m.road_nations[i - S]
         for n in ns:
             nations[:, n] = np.maximum(nations[:, n], end[:, i])
+    cols = [(start[:, list(items)] > latest).any(axis=1) if items else np.zeros(R, bool)
+            for items, latest in m.window_ends]
+    if len(m.soft_limits) > len(m.window_ends):
+        cols.append(late_arrival)
+    breach = np.stack(cols, axis=1) if cols else np.zeros((R, 0), bool)
     return Outcome(
         completion=completion,
         nations=nations,

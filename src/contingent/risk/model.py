@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from contingent.planfile import Plan
-from contingent.scenario.model import Phase, RoadRoute, Scenario, road_end
+from contingent.scenario.model import Phase, RoadRoute, Rule, Scenario, road_end
 
 if TYPE_CHECKING:  # pragma: no cover
     from contingent.risk.policy import DispatchPolicy
@@ -155,6 +155,8 @@ class ExecModel:
     # order rules
     item_low: np.ndarray  # fly_within lower bounds (and phase start), per item
     item_high: np.ndarray  # fly_within latest allowed departure, per item (NEVER when none)
+    soft_limits: tuple[str, ...]  # labels: each fly_within window end, then fleet availability
+    window_ends: tuple[tuple[tuple[int, ...], int], ...]  # per window: items, latest departure
     before_first: tuple[tuple[int, ...], ...]  # per before-rule: items carrying `first`
     item_after: tuple[tuple[int, ...], ...]  # per item: before-rules it must follow
     # dispatch
@@ -190,6 +192,14 @@ class ExecModel:
         """Convoy arrival of road move ``i`` (0-based among road moves) leaving at ``start``."""
         begin = self.epoch + timedelta(minutes=int(start))
         return self.minute(road_end(self.road_routes[i], begin, ZoneInfo(self.theatre_tz)))
+
+
+def window_label(rule: Rule, index: int) -> str:
+    """How a fly_within window is named in results: its note, else its nations and number."""
+    if rule.note:
+        return rule.note
+    who = ", ".join(rule.nations) or "every air nation"
+    return f"fly_within {who} (rule {index + 1})"
 
 
 def _day_starts(tz: ZoneInfo, first: date, days: int, epoch: datetime) -> np.ndarray:
@@ -381,19 +391,28 @@ def compile_model(
     air_nations = {nation_index[u.nation] for u in scenario.units if u.mode == "air"}
     before_first: list[tuple[int, ...]] = []
     after: list[list[int]] = [[] for _ in range(n_items)]
+    soft: list[str] = []
+    window_ends: list[tuple[tuple[int, ...], int]] = []
+    for ri, rule in enumerate(scenario.rules):
+        if rule.phase not in (None, phase):
+            continue
+        if rule.kind == "fly_within" and scenario.rule_window(rule)[1] is not None:
+            soft.append(window_label(rule, ri))
     for rule in scenario.rules_for(phase):
         if rule.kind == "fly_within":
             w_from, w_to = scenario.rule_window(rule)
             want = {nation_index[n] for n in rule.nations if n in nation_index} or air_nations
             for i in range(S):
-                if is_lift[i] and want & set(item_nations[i]):
-                    if w_from is not None:
-                        low[i] = max(low[i], minute(w_from))
-                    if w_to is not None:
-                        # A day is half-open; explicit bounds include the end.
-                        latest = minute(w_to) - 1 if rule.day is not None else math.floor(
-                            (w_to - epoch).total_seconds() / 60)
-                        high[i] = min(high[i], latest)
+                if w_from is not None and is_lift[i] and want & set(item_nations[i]):
+                    low[i] = max(low[i], minute(w_from))
+            if w_to is not None:
+                # A day is half-open; explicit bounds include the end.
+                latest = minute(w_to) - 1 if rule.day is not None else math.floor(
+                    (w_to - epoch).total_seconds() / 60)
+                items = tuple(i for i in range(S) if is_lift[i] and want & set(item_nations[i]))
+                window_ends.append((items, latest))
+                for i in items:
+                    high[i] = min(high[i], latest)
         elif rule.kind == "before":
             first = {nation_index[n] for n in rule.first if n in nation_index}
             then = {nation_index[n] for n in rule.then if n in nation_index}
@@ -472,6 +491,9 @@ def compile_model(
         road_routes=tuple(routes),
         item_low=low,
         item_high=high,
+        soft_limits=(*soft, *(["fleet availability"] if any(
+            scenario.tail_fleet[t].available_until is not None for t in tails) else [])),
+        window_ends=tuple(window_ends),
         before_first=tuple(before_first),
         item_after=tuple(tuple(a) for a in after),
         not_before=not_before,

@@ -51,7 +51,7 @@ class RunResult:
     trace: tuple[Event, ...]
     completion: int
     nations: dict[str, int]
-    breach: bool
+    breach: tuple[bool, ...]  # per soft limit, as ExecModel.soft_limits
     late_handover: int
 
 
@@ -408,15 +408,30 @@ def run_reference(
     for j, t in road_ends.items():
         for n in cell.nations_of(S + j):
             nations[n] = max(nations.get(n, -NEVER), t)
-    breach = any(booked["start"][k] > cell.high[k] for k in range(S))
-    for k in range(S):
-        f = scenario.tail_fleet[cell.sorties[k].tail]
-        if f.available_until is not None and arrivals[k] > cal.minute(f.available_until):
-            breach = True
+    # Soft limits, re-derived from the scenario: each fly_within window's end, then fleets.
+    breach: list[bool] = []
+    air = {u.nation for u in scenario.units if u.mode == "air"}
+    for rule in scenario.rules_for(plan.phase):
+        end = scenario.rule_window(rule)[1] if rule.kind == "fly_within" else None
+        if end is None:
+            continue
+        want = set(rule.nations) or air
+        late = False
+        for k in range(S):
+            if cell.is_mover(k) and cell.nations_of(k) & want:
+                when = cal.epoch + timedelta(minutes=booked["start"][k])
+                late |= when >= end if rule.day is not None else when > end
+        breach.append(late)
+    fleets = {scenario.tail_fleet[t] for t in model.tails}
+    if any(f.available_until is not None for f in fleets):
+        breach.append(any(
+            arrivals[k] > cal.minute(f.available_until)
+            for k in range(S)
+            if (f := scenario.tail_fleet[cell.sorties[k].tail]).available_until is not None))
     return RunResult(
         trace=tuple(sort_trace(trace)),
         completion=max(ends) if ends else 0,
         nations=nations,
-        breach=breach,
+        breach=tuple(breach),
         late_handover=int(real.slip[0].sum()),
     )

@@ -86,8 +86,9 @@ class RiskResult:
         Each source's effect, largest first.
     late_handover_facility_days
         Expected facility-days by which handovers are late (sum of slips).
-    breach_rate
-        Share of runs that passed a ``fly_within`` window's end or a fleet's availability.
+    breach_rate, breaches
+        Share of runs that passed a ``fly_within`` window's end or a fleet's availability;
+        the same per window (by the rule's note) and for fleet availability.
     beyond_horizon
         Runs whose completion lies beyond the simulated horizon (counted as not done).
     completion_minutes
@@ -111,6 +112,7 @@ class RiskResult:
     drivers: tuple[Driver, ...]
     late_handover_facility_days: float
     breach_rate: float
+    breaches: Mapping[str, float]
     beyond_horizon: int
     sources: tuple[str, ...]
     completion_minutes: np.ndarray = field(repr=False)
@@ -148,6 +150,7 @@ class RiskResult:
             ],
             "late_handover_facility_days": self.late_handover_facility_days,
             "breach_rate": self.breach_rate,
+            "breaches": dict(self.breaches),
             "beyond_horizon": self.beyond_horizon,
             "sources": list(self.sources),
         }
@@ -208,7 +211,7 @@ def _execute(job: Job, real: Realization) -> tuple[np.ndarray, np.ndarray, np.nd
     assert job.scenario is not None and job.plan is not None
     comp = np.empty(real.runs, np.int64)
     nat = np.full((real.runs, len(m.nations)), -NEVER, np.int64)
-    breach = np.zeros(real.runs, bool)
+    breach = np.zeros((real.runs, len(m.soft_limits)), bool)
     for i in range(real.runs):
         r = run_reference(job.scenario, job.plan, m, real.row(i), job.policy)
         comp[i] = r.completion
@@ -401,7 +404,9 @@ def _summarize(model: ExecModel, pol: DispatchPolicy, engine: str, runs: int, se
         nations=nations,
         drivers=tuple(drivers),
         late_handover_facility_days=float(np.mean(late)) / 1440.0,
-        breach_rate=float(np.mean(breach)),
+        breach_rate=float(np.mean(breach.any(axis=1))) if breach.shape[1] else 0.0,
+        breaches={label: float(np.mean(breach[:, j]))
+                  for j, label in enumerate(model.soft_limits)},
         beyond_horizon=int(np.sum(beyond)),
         sources=sources,
         completion_minutes=comp,
