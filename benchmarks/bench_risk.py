@@ -75,7 +75,13 @@ def main() -> int:
     print(f"date: {datetime.now(UTC).isoformat(timespec='minutes')}")
     results: dict[str, float] = {}
 
-    # 1. 100,000 runs, local process pool of 2, with and without the drivers.
+    # 1. 100,000 runs: in one process, then on a local process pool of 2, with and without
+    #    the drivers.
+    med, times = _median(lambda: simulate(s, p, runs=args.runs, seed=1, workers=1,
+                                          drivers=False), args.repeat)
+    results[f"fast_{args.runs}_workers1"] = med
+    print(f"[1] fast, {args.runs:,} runs, 1 process, drivers off: median {med:.2f} s "
+          f"({_fmt(times)})")
     for drivers in (False, True):
         med, times = _median(lambda d=drivers: simulate(  # type: ignore[misc]
             s, p, runs=args.runs, seed=1, workers=2, drivers=d), args.repeat)
