@@ -95,23 +95,15 @@ def release_bound(p: Problem) -> MinuteBound:
 
 def throughput_bound(p: Problem) -> MinuteBound | None:
     """Capped departure airfields: the N-th lift cannot leave before the day it fits in."""
-    s = p.scenario
     best: MinuteBound | None = None
-    groups: list[tuple[str, set[str], int, object]] = [
-        (g.id, set(g.airfields), g.departure_cap_per_day, s.operation.tz) for g in s.cap_groups
-    ]
-    groups += [
-        (a.id, {a.id}, a.departure_cap_per_day, s.tz(a.id))
-        for a in s.airfields if a.departure_cap_per_day is not None
-    ]
-    for name, members, cap, tz in groups:
+    for dc in p.caps:
+        name, members, cap, days = dc.name, dc.members, dc.cap, list(dc.days)
         units = [u for u in p.units if u.origin in members]
         n = min_lifts(p, units)
         if not n:
             continue
         if cap == 0:
             return MinuteBound("throughput", 10**7, f"{name}: cap 0 departures/day, needs {n}")
-        days = p.local_days(tz)  # type: ignore[arg-type]
         first_day = next((i for i, d in enumerate(days) if d[1] > 0), 0)
         k = first_day + math.ceil(n / cap) - 1
         fastest = min(
@@ -271,11 +263,8 @@ def explain_conflicts(p: Problem) -> list[str]:
         if not p.carriers(u.nation):
             msgs.append(f"unit {u.id}: no fleet carries {u.nation}")
     # Rule windows against capped departures: lifts forced into a window must fit its caps.
-    s = p.scenario
-    capped = [(g.id, set(g.airfields), g.departure_cap_per_day) for g in s.cap_groups]
-    capped += [(a.id, {a.id}, a.departure_cap_per_day) for a in s.airfields
-               if a.departure_cap_per_day is not None]
-    for name, members, cap in capped:
+    for dc in p.caps:
+        name, members, cap = dc.name, dc.members, dc.cap
         by_window: dict[tuple[int, int], list[UnitDemand]] = {}
         for u in p.units:
             if u.origin in members and u.window[1] < 10**7:
@@ -306,13 +295,10 @@ def saturated(p: Problem, legs: list[tuple[str, int, int, str, str]]) -> list[st
     s = p.scenario
     out: list[str] = []
     end = max((a for k, _, a, _, _ in legs if k == "lift"), default=0)
-    capped = [(g.id, set(g.airfields), g.departure_cap_per_day, s.operation.tz)
-              for g in s.cap_groups]
-    capped += [(a.id, {a.id}, a.departure_cap_per_day, s.tz(a.id))
-               for a in s.airfields if a.departure_cap_per_day is not None]
-    for name, members, cap, tz in capped:
+    for dc in p.caps:
+        name, members, cap = dc.name, dc.members, dc.cap
         full = []
-        for lo, hi, iso in p.local_days(tz):  # type: ignore[arg-type]
+        for lo, hi, iso in dc.days:
             if lo > end:
                 break
             n = sum(1 for _, d, _, o, _ in legs if o in members and lo <= d < hi)

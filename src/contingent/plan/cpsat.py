@@ -388,18 +388,12 @@ class CpSatModel:
 
     def _daily_caps(self) -> None:
         """Departures per local day at capped airfields and cap groups."""
-        s = self.p.scenario
-        capped: list[tuple[str, set[str], int, Any]] = [
-            (g.id, set(g.airfields), g.departure_cap_per_day, s.operation.tz)
-            for g in s.cap_groups
-        ]
-        capped += [(a.id, {a.id}, a.departure_cap_per_day, s.tz(a.id))
-                   for a in s.airfields if a.departure_cap_per_day is not None]
-        if not capped:
+        if not self.p.caps:
             return
         deps = self._departures()
-        for name, members, cap, tz in capped:
-            days = [(lo, hi) for lo, hi, _ in self.p.local_days(tz)]
+        for dc in self.p.caps:
+            name, members, cap = dc.name, dc.members, dc.cap
+            days = [(lo, hi) for lo, hi, _ in dc.days]
             per_day: list[list[Any]] = [[] for _ in days]
             for k, (t, at) in enumerate(deps):
                 expr = [e for a, e in at.items() if a in members]

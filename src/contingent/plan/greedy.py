@@ -35,14 +35,8 @@ class _Airspace:
     def __init__(self, p: Problem) -> None:
         self.p = p
         s = p.scenario
-        self.caps: list[tuple[set[str], int, list[tuple[int, int]]]] = []
-        for g in s.cap_groups:
-            days = [(lo, hi) for lo, hi, _ in p.local_days(s.operation.tz)]
-            self.caps.append((set(g.airfields), g.departure_cap_per_day, days))
-        for a in s.airfields:
-            if a.departure_cap_per_day is not None:
-                days = [(lo, hi) for lo, hi, _ in p.local_days(s.tz(a.id))]
-                self.caps.append(({a.id}, a.departure_cap_per_day, days))
+        self.caps = [(dc.members, dc.cap, [(lo, hi) for lo, hi, _ in dc.days])
+                     for dc in p.caps]
         self.used: dict[tuple[int, int], int] = defaultdict(int)
         self.mog = {a.id: a.max_on_ground for a in s.airfields if a.max_on_ground}
         self.ground: dict[str, list[tuple[int, int]]] = defaultdict(list)

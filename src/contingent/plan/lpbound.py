@@ -186,12 +186,9 @@ class FlowLP:
                 exits[(a.id, b)] = solver.NumVar(0, inf, "")
 
         # Daily caps: lift departures and exits per local day.
-        capped = [(set(g.airfields), g.departure_cap_per_day, s.operation.tz)
-                  for g in s.cap_groups]
-        capped += [({a.id}, a.departure_cap_per_day, s.tz(a.id))
-                   for a in s.airfields if a.departure_cap_per_day is not None]
-        for members, cap, tz in capped:
-            for lo, hi, _ in p.local_days(tz):  # type: ignore[arg-type]
+        for dc in p.caps:
+            members, cap = dc.members, dc.cap
+            for lo, hi, _ in dc.days:
                 vs = [v for (_, r, b), v in x.items() if r[0] in members and lo <= b * dt < hi]
                 vs += [v for (aid, b), v in exits.items() if aid in members and lo <= b * dt < hi]
                 if vs:

@@ -56,6 +56,8 @@ from contingent.scenario.model import Phase, Scenario
 
 log = logging.getLogger(__name__)
 
+#: Days after the last possible lift arrival in which aircraft may still fly out.
+RETURN_DAYS = 2
 #: At most this many maximal vehicle loads per aircraft type and arc are enumerated.
 MAX_PATTERNS = 24
 
@@ -263,6 +265,9 @@ class _Builder:
                 back = max(p.block(f.type, u.destination, f.base) for u in units)
                 back = max(back, max(p.block(f.type, u.origin, f.base) for u in units))
                 end_min = max(end_min, self.lift_end + back + f.turnaround)
+        # Flights out of the theatre after the last lift share its daily caps and may need
+        # days of their own (the planner's model allows three).
+        end_min += RETURN_DAYS * 1440
         self.T = math.ceil(end_min / dt) + 2
         self.end_min = self.T * dt + 1440
         self.open = _open_minutes(self.p, self.end_min)
@@ -864,12 +869,13 @@ def solve_mip(
     arcs = b.count_arcs(max_arcs)
     build_s = 0.0
 
-    def result(status: str, message: str, solve_s: float = 0.0) -> MipResult:
+    def result(status: str, message: str, solve_s: float = 0.0,
+               bound_min: float | None = None) -> MipResult:
         plan = Plan(scenario.scenario, phase, "infeasible" if status == "infeasible" else "unknown",
                     None, p.time(all_bounds(p)[0].minute), message=message,
                     solve_seconds=round(_time.perf_counter() - t0, 3))
         return MipResult(plan, MipStats(name, status, bucket, b.n_vars, b.n_int, b.n_rows,
-                                        round(build_s, 3), round(solve_s, 3)))
+                                        round(build_s, 3), round(solve_s, 3), bound_min))
 
     if arcs > max_arcs:
         build_s = _time.perf_counter() - t0
@@ -896,12 +902,12 @@ def solve_mip(
     solve_s = _time.perf_counter() - t1
     status = _STATUS.get(res.termination.reason, "error")
     log.info("%s: %s in %.1f s", name, res.termination.reason.name, solve_s)
+    bound = res.termination.objective_bounds.dual_bound
+    bound_min = None
+    if math.isfinite(bound) and b.o:
+        # Completion lies in bucket min(o) - 1 + sum(o); flights add less than half one.
+        bound_min = float((min(b.o) - 2 + math.ceil(bound - 0.5)) * bucket)
     if status in ("optimal", "feasible") and res.has_primal_feasible_solution():
-        bound = res.termination.objective_bounds.dual_bound
-        bound_min = None
-        if math.isfinite(bound) and b.o:
-            # Completion lies in bucket min(o) - 1 + sum(o); flights add less than half one.
-            bound_min = float((min(b.o) - 2 + math.ceil(bound - 0.5)) * bucket)
         values = res.variable_values()
         legs = b.legs(lambda v: values[v])
         plan = plan_from_legs(p, legs, solve_seconds=_time.perf_counter() - t0,
@@ -913,6 +919,6 @@ def solve_mip(
         return result(status, f"the time-indexed MIP with {bucket}-minute buckets has no "
                       "solution", solve_s)
     if status == "no-solution":
-        return result(status, f"no MIP solution within {time_limit:.0f} s", solve_s)
+        return result(status, f"no MIP solution within {time_limit:.0f} s", solve_s, bound_min)
     return result("error", f"{name}: {res.termination.reason.name} {res.termination.detail}",
                   solve_s)

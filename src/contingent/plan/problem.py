@@ -61,6 +61,16 @@ class RoadPlan:
     end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DailyCap:
+    """A daily departure cap over airfields, counted in local days of one time zone."""
+
+    name: str
+    members: frozenset[str]
+    cap: int
+    days: tuple[tuple[int, int, str], ...]  # (start, end, ISO date), epoch minutes
+
+
 @dataclass
 class Problem:
     """A phase of a scenario as integers. Times are minutes after ``epoch``."""
@@ -78,6 +88,7 @@ class Problem:
     vehicle_mass: dict[str, int]
     space_cm: dict[tuple[str, str], int]  # (vehicle class, aircraft type) -> cm of hold
     _block: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    _caps: list[DailyCap] | None = None
 
     def block(self, type_id: str, a: str, b: str) -> int:
         """Block minutes between two airfields (0 for the same airfield)."""
@@ -96,14 +107,15 @@ class Problem:
         """The aware time ``m`` minutes after the epoch, in theatre time."""
         return (self.epoch + timedelta(minutes=m)).astimezone(self.scenario.operation.tz)
 
-    def local_days(self, tz: ZoneInfo) -> list[tuple[int, int, str]]:
-        """Local calendar days overlapping [0, horizon]: (start minute, end minute, date)."""
+    def local_days(self, tz: ZoneInfo, until: int | None = None) -> list[tuple[int, int, str]]:
+        """Local calendar days overlapping [0, until or horizon]: (start, end, ISO date)."""
         first = self.epoch.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        last = self.horizon if until is None else until
         out = []
         d = first
         while True:
             start = self.minutes(d)
-            if start > self.horizon:
+            if start > last:
                 break
             nxt = (d + timedelta(days=1, hours=3)).replace(hour=0)
             out.append((start, self.minutes(nxt), d.date().isoformat()))
@@ -120,6 +132,21 @@ class Problem:
             del start
             out.append((lo, hi))
         return out
+
+    @property
+    def caps(self) -> list[DailyCap]:
+        """Cap groups, then single capped airfields; days reach 3 days past the horizon so
+        that flights home after the deadline are counted too."""
+        if self._caps is None:
+            s, until = self.scenario, self.horizon + 3 * DAY
+            out = [DailyCap(g.id, frozenset(g.airfields), g.departure_cap_per_day,
+                            tuple(self.local_days(s.operation.tz, until)))
+                   for g in s.cap_groups]
+            out += [DailyCap(a.id, frozenset({a.id}), a.departure_cap_per_day,
+                             tuple(self.local_days(s.tz(a.id), until)))
+                    for a in s.airfields if a.departure_cap_per_day is not None]
+            self._caps = out
+        return self._caps
 
     def carriers(self, nation: str) -> list[FleetData]:
         """Fleets that may carry a nation."""
