@@ -373,18 +373,23 @@ class CpSatModel:
         return out
 
     def _in_windows(self, t: cp_model.IntVar, present: LinExpr,
-                    windows: list[tuple[int, int]], name: str, upper_open: bool) -> list[Any]:
-        """Day booleans: exactly one window holds ``t`` when ``present`` is 1."""
-        bs = []
+                    windows: list[tuple[int, int]], name: str,
+                    upper_open: bool) -> list[tuple[int, Any]]:
+        """Window booleans: exactly one window holds ``t`` when ``present`` is 1.
+
+        Returns (window index, boolean) pairs; windows entirely outside the model's time range
+        get no boolean.
+        """
+        out = []
         for i, (lo, hi) in enumerate(windows):
-            if hi < 0 or lo > self.end:
+            if hi <= 0 or lo > self.end:
                 continue
             b = self.m.new_bool_var(f"{name}#{i}")
             self.m.add(t >= lo).only_enforce_if(b)
             self.m.add(t <= (hi - 1 if upper_open else hi)).only_enforce_if(b)
-            bs.append(b)
-        self.m.add(sum(bs) == present)
-        return bs
+            out.append((i, b))
+        self.m.add(sum(b for _, b in out) == present)
+        return out
 
     def _daily_caps(self) -> None:
         """Departures per local day at capped airfields and cap groups."""
@@ -399,25 +404,12 @@ class CpSatModel:
                 expr = [e for a, e in at.items() if a in members]
                 if not expr:
                     continue
-                bs = self._in_windows_indexed(t, sum(expr), days, f"cap[{name},{k}]")
+                bs = self._in_windows(t, sum(expr), days, f"cap[{name},{k}]", upper_open=True)
                 for i, b in bs:
                     per_day[i].append(b)
             for lst in per_day:
                 if lst:
                     self.m.add(sum(lst) <= cap)
-
-    def _in_windows_indexed(self, t: cp_model.IntVar, present: LinExpr,
-                            windows: list[tuple[int, int]], name: str) -> list[tuple[int, Any]]:
-        out = []
-        for i, (lo, hi) in enumerate(windows):
-            if hi <= 0 or lo > self.end:
-                continue
-            b = self.m.new_bool_var(f"{name}#{i}")
-            self.m.add(t >= lo).only_enforce_if(b)
-            self.m.add(t <= hi - 1).only_enforce_if(b)
-            out.append((i, b))
-        self.m.add(sum(b for _, b in out) == present)
-        return out
 
     def _ground(self) -> None:
         """Max aircraft on the ground: cumulative over arrival-to-departure intervals."""
