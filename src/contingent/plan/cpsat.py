@@ -382,7 +382,7 @@ class CpSatModel:
         """
         out = []
         for i, (lo, hi) in enumerate(windows):
-            if hi <= 0 or lo > self.end:
+            if hi < (1 if upper_open else 0) or lo > self.end:
                 continue
             b = self.m.new_bool_var(f"{name}#{i}")
             self.m.add(t >= lo).only_enforce_if(b)
