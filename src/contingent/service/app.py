@@ -201,6 +201,7 @@ class RevisionOut(BaseModel):
     title: str
     summary: str
     phases: list[str]
+    time_zone: str
     created_at: datetime
     created_by: str
 
@@ -465,6 +466,15 @@ def create_app(db: Database | str, *, run_jobs: bool = True, job_slots: int = 1,
         def index() -> FileResponse:
             return FileResponse(static / "index.html", media_type="text/html")
 
+    @app.get("/assets/world.json", include_in_schema=False)
+    def world() -> FileResponse:
+        # The country outlines another stage vendors (world-atlas TopoJSON); public data.
+        path = pathlib.Path(str(resources.files("contingent") / "data" / "world"
+                                / "countries-50m.json"))
+        if not path.exists():
+            raise ApiError(404, "no country outlines installed")
+        return FileResponse(path, media_type="application/json")
+
     return app
 
 
@@ -556,12 +566,11 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
     # -- operations and revisions -------------------------------------------------------
 
     def rev_out(r: Revision, who: dict[int, str]) -> RevisionOut:
-        phases = json.loads(r.summary).get("phases", []) if r.summary.startswith("{") else []
-        text = json.loads(r.summary).get("text", "") if r.summary.startswith("{") else r.summary
+        meta = json.loads(r.summary)
         return RevisionOut(id=r.id, operation_id=r.operation_id, number=r.number,
-                           scenario=r.scenario_name, title=r.title, summary=text,
-                           phases=phases, created_at=r.created_at,
-                           created_by=who.get(r.created_by, "?"))
+                           scenario=r.scenario_name, title=r.title, summary=meta["text"],
+                           phases=meta["phases"], time_zone=meta["time_zone"],
+                           created_at=r.created_at, created_by=who.get(r.created_by, "?"))
 
     def op_out(s: Session, op: Operation) -> OperationOut:
         revs = list(s.scalars(select(Revision).where(Revision.operation_id == op.id)
@@ -607,7 +616,8 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
         rev = Revision(operation_id=op.id, number=number, scenario_name=sc.scenario,
                        title=sc.title, source=text, created_at=utcnow(), created_by=who.id,
                        summary=json.dumps({"text": scenario_summary(sc),
-                                           "phases": list(sc.operation.phases)}))
+                                           "phases": list(sc.operation.phases),
+                                           "time_zone": sc.operation.time_zone}))
         s.add(rev)
         s.flush()
         return rev

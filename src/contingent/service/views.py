@@ -75,13 +75,17 @@ def plan_views(scenario: Scenario, plan: Plan) -> dict[str, Any]:
     roads = [{"id": r.id, "nation": r.nation, "units": list(r.units), "from": r.from_,
               "to": r.to, "start": _t(r.start, tz), "end": _t(r.end, tz)}
              for r in plan.road_moves]
+    units = [{"id": u.id, "nation": u.nation, "name": u.name, "mode": u.mode,
+              "personnel": u.personnel} for u in scenario.units]
     return {
+        "scenario": scenario.scenario, "title": scenario.title,
         "time_zone": scenario.operation.time_zone, "phase": plan.phase, "status": plan.status,
         "completion": _t(plan.completion, tz),
         "nations": {n: _t(t, tz) for n, t in sorted(plan.nations.items())},
         "airfields": airfields, "routes": lanes, "sorties": sorties, "road_moves": roads,
         "departures": departures, "facilities": board,
-        "tails": sorted({s.tail for s in plan.sorties}),
+        "tails": sorted({s.tail for s in plan.sorties}), "units": units,
+        "all_tails": sorted(scenario.tail_fleet),
     }
 
 
