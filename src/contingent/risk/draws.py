@@ -20,7 +20,7 @@ from contingent.risk.model import DAY, ExecModel, _day_starts
 from contingent.scenario.disruptions import SOURCES, Disruptions, Duration
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Spans:
     """Intervals of many runs: run index, start and end (half-open), sorted by run, start."""
 
@@ -43,7 +43,7 @@ class Spans:
         return Spans(np.zeros(int(k.sum()), np.int64), self.start[k], self.end[k])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Realization:
     """What went wrong in a batch of runs, in whole minutes after the epoch.
 

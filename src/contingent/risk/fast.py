@@ -18,7 +18,7 @@ from contingent.risk.model import NEVER, Event, ExecModel, Windows, sort_trace
 _I64 = np.int64
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Outcome:
     """What happened in a batch of runs (times in minutes after the epoch).
 
@@ -67,7 +67,7 @@ class Outcome:
         return sort_trace(ev)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Intervals:
     """Intervals of the rows that have any: sorted starts, running maximum of the ends.
 

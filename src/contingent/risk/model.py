@@ -72,7 +72,7 @@ def sort_trace(events: list[Event]) -> list[Event]:
     return sorted(events, key=lambda e: (e.t, KIND_ORDER[e.kind], e.subject))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Windows:
     """When movements may happen at one airfield (hours and static closures).
 
@@ -87,7 +87,7 @@ class Windows:
     closed_to: np.ndarray
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CapResource:
     """A daily departure cap: one airfield's (local days) or a cap group's (theatre days)."""
 
@@ -96,7 +96,7 @@ class CapResource:
     day_starts: np.ndarray  # ascending, last entry NEVER
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ExecModel:
     """A plan compiled for execution. Build with :func:`compile_model`.
 

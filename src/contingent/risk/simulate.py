@@ -173,7 +173,7 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, flo
 # --- blocks -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
     """Everything a worker needs to run blocks (pickled once per worker)."""
 
@@ -187,7 +187,7 @@ class Job:
     policy: DispatchPolicy | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Block:
     """Results of consecutive runs ``first .. first+len-1``."""
 
