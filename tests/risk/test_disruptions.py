@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import TINY_RISK
+from risk_helpers import TINY_RISK
 from typer.testing import CliRunner
 
 from contingent.cli import app

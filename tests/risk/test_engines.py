@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, TINY_RISK
+from risk_helpers import FIXTURES, TINY_RISK
 from scipy.stats import ks_2samp
 
 from contingent.check import check

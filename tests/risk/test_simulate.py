@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import at, sortie
+from risk_helpers import at, sortie
 
 from contingent.planfile import Load
 from contingent.risk import (

@@ -1,6 +1,6 @@
 """Each disruption kind alone on the tiny scenario: exact event traces, both engines.
 
-The tiny plan (tests/risk/conftest.py): F1-01 positions HOM->THA 06:00-08:00 (S1), lifts U-A
+The tiny plan (tests/risk/risk_helpers.py): F1-01 positions HOM->THA 06:00-08:00 (S1), lifts U-A
 10:00-12:00 (S3) after FAC-A's 10:00 handover; F1-02 positions 09:00-11:00 (S2) onto the one
 THA stand that S3 vacates at 10:00 and lifts U-B 12:00-14:00 (S4). THA: 06:00-22:00, two
 departures a day, one aircraft on the ground. Blocks 120 min, turnaround 60 min.
@@ -9,7 +9,7 @@ departures a day, one aircraft on the ground. Blocks 120 min, turnaround 60 min.
 from __future__ import annotations
 
 import pytest
-from conftest import at
+from risk_helpers import at
 
 from contingent.check import check
 from contingent.risk.draws import Realization
