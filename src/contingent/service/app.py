@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 4 * 1024 * 1024
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 PhaseName = Literal["deployment", "withdrawal"]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -230,7 +231,7 @@ class PlanJobIn(_In):
 
     kind: Literal["plan"]
     phase: PhaseName
-    revision_id: int | None = Field(default=None, ge=1)
+    revision_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     time_limit: float = Field(default=30.0, gt=0, le=3600)
     workers: int = Field(default=1, ge=1, le=8)
 
@@ -239,7 +240,7 @@ class RiskJobIn(_In):
     """Simulate a plan under its scenario's disruptions."""
 
     kind: Literal["risk"]
-    plan_id: int = Field(ge=1)
+    plan_id: int = Field(ge=1, le=MAX_ID)
     runs: int = Field(default=1000, ge=1, le=200_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
@@ -249,7 +250,7 @@ class ReplanJobIn(_In):
 
     kind: Literal["replan"]
     phase: PhaseName
-    plan_id: int | None = Field(default=None, ge=1)
+    plan_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     now: str | None = Field(default=None, max_length=64,
                             description="ISO 8601 with offset; default: the latest event time")
     move_cost: int = Field(default=60, ge=0, le=100_000)
@@ -503,6 +504,7 @@ def _role(needed: str) -> Callable[[Caller], Caller]:
     return check
 
 
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Viewer = Annotated[Caller, Depends(_caller)]
 Planner = Annotated[Caller, Depends(_role("planner"))]
 Admin = Annotated[Caller, Depends(_role("admin"))]
@@ -647,14 +649,14 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/operations/{operation_id}", response_model=OperationOut, responses=ERRORS,
              tags=["operations"])
-    def get_operation(operation_id: int, who: Viewer) -> OperationOut:
+    def get_operation(operation_id: IdPath, who: Viewer) -> OperationOut:
         """One operation."""
         with database.read() as s:
             return op_out(s, get_op(s, operation_id))
 
     @app.get("/api/operations/{operation_id}/revisions", response_model=list[RevisionOut],
              responses=ERRORS, tags=["operations"])
-    def list_revisions(operation_id: int, who: Viewer) -> list[RevisionOut]:
+    def list_revisions(operation_id: IdPath, who: Viewer) -> list[RevisionOut]:
         """The scenario revisions of an operation, oldest first."""
         with database.read() as s:
             get_op(s, operation_id)
@@ -665,7 +667,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.post("/api/operations/{operation_id}/revisions", response_model=RevisionOut,
               status_code=201, responses=ERRORS, tags=["operations"])
-    def create_revision(operation_id: int, body: RevisionIn, who: Planner) -> RevisionOut:
+    def create_revision(operation_id: IdPath, body: RevisionIn, who: Planner) -> RevisionOut:
         """Upload a scenario: a new immutable revision (bad YAML: 422 with file, line, field)."""
         with database.write() as s:
             op = get_op(s, operation_id)
@@ -677,7 +679,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/revisions/{revision_id}", response_model=RevisionDetail, responses=ERRORS,
              tags=["operations"])
-    def get_revision(revision_id: int, who: Viewer) -> RevisionDetail:
+    def get_revision(revision_id: IdPath, who: Viewer) -> RevisionDetail:
         """A revision with its scenario YAML."""
         with database.read() as s:
             r = s.get(Revision, revision_id)
@@ -713,7 +715,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/operations/{operation_id}/plans", response_model=list[PlanOut],
              responses=ERRORS, tags=["plans"])
-    def list_plans(operation_id: int, who: Viewer,
+    def list_plans(operation_id: IdPath, who: Viewer,
                    phase: PhaseName | None = None) -> list[PlanOut]:
         """Plans and re-plans of an operation, newest first."""
         with database.read() as s:
@@ -727,7 +729,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/plans/{plan_id}", response_model=PlanDetail, responses=ERRORS,
              tags=["plans"])
-    def get_plan_detail(plan_id: int, who: Viewer) -> PlanDetail:
+    def get_plan_detail(plan_id: IdPath, who: Viewer) -> PlanDetail:
         """A plan with its plan file (and, for a re-plan, its diff and check)."""
         with database.read() as s:
             p = get_plan(s, plan_id)
@@ -737,7 +739,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.post("/api/plans/{plan_id}/announce", response_model=PlanOut, responses=ERRORS,
               tags=["plans"])
-    def announce(plan_id: int, who: Planner) -> PlanOut:
+    def announce(plan_id: IdPath, who: Planner) -> PlanOut:
         """Announce a plan for its phase: new events report against it."""
         with database.write() as s:
             p = get_plan(s, plan_id)
@@ -753,7 +755,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/plans/{plan_id}/views", response_model=dict[str, Any], responses=ERRORS,
              tags=["plans"])
-    def plan_views(plan_id: int, who: Viewer) -> dict[str, Any]:
+    def plan_views(plan_id: IdPath, who: Viewer) -> dict[str, Any]:
         """What the console draws: map, timeline, departures against caps, facility board."""
         from contingent.planfile import loads_plan
         from contingent.service.views import plan_views as views
@@ -765,7 +767,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/plans/{plan_id}/check", response_model=dict[str, Any], responses=ERRORS,
              tags=["plans"])
-    def plan_check(plan_id: int, who: Viewer) -> dict[str, Any]:
+    def plan_check(plan_id: IdPath, who: Viewer) -> dict[str, Any]:
         """The checker on a plan against its scenario revision."""
         from contingent.check import check
         from contingent.planfile import loads_plan
@@ -779,7 +781,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
         "content": {"text/html": {}, "text/csv": {}, "application/geo+json": {},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
         "description": "The report or export file"}}, tags=["plans"])
-    def export(plan_id: int, fmt: Literal["html", "csv", "xlsx", "geojson"],
+    def export(plan_id: IdPath, fmt: Literal["html", "csv", "xlsx", "geojson"],
                who: Viewer) -> Response:
         """Download the plan as an HTML report, CSV, XLSX or GeoJSON."""
         from contingent.planfile import loads_plan
@@ -847,7 +849,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/operations/{operation_id}/events", response_model=list[EventOut],
              responses=ERRORS, tags=["events"])
-    def list_events(operation_id: int, who: Viewer,
+    def list_events(operation_id: IdPath, who: Viewer,
                     phase: PhaseName | None = None) -> list[EventOut]:
         """Recorded events, in order."""
         with database.read() as s:
@@ -861,7 +863,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.post("/api/operations/{operation_id}/events", response_model=list[EventOut],
               status_code=201, responses=ERRORS, tags=["events"])
-    def record_events(operation_id: int, body: EventsIn, who: Planner) -> list[EventOut]:
+    def record_events(operation_id: IdPath, body: EventsIn, who: Planner) -> list[EventOut]:
         """Record events against the phase's announced plan.
 
         The new events are checked together with those already recorded; a contradiction
@@ -983,7 +985,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/operations/{operation_id}/jobs", response_model=list[JobOut],
              responses=ERRORS, tags=["jobs"])
-    def list_jobs(operation_id: int, who: Viewer) -> list[JobOut]:
+    def list_jobs(operation_id: IdPath, who: Viewer) -> list[JobOut]:
         """Jobs of an operation, newest first."""
         with database.read() as s:
             get_op(s, operation_id)
@@ -994,7 +996,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.post("/api/operations/{operation_id}/jobs", response_model=JobOut, status_code=202,
               responses=ERRORS, tags=["jobs"])
-    def create_job(operation_id: int, body: JobIn, who: Planner) -> JobOut:
+    def create_job(operation_id: IdPath, body: JobIn, who: Planner) -> JobOut:
         """Queue a plan, risk or re-plan job; poll it at ``/api/jobs/{id}``."""
         with database.write() as s:
             get_op(s, operation_id)
@@ -1009,14 +1011,14 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
         return out
 
     @app.get("/api/jobs/{job_id}", response_model=JobOut, responses=ERRORS, tags=["jobs"])
-    def get_job_detail(job_id: int, who: Viewer) -> JobOut:
+    def get_job_detail(job_id: IdPath, who: Viewer) -> JobOut:
         """A job: state, progress, error and what it produced."""
         with database.read() as s:
             return job_out(s, get_job(s, job_id))
 
     @app.post("/api/jobs/{job_id}/cancel", response_model=JobOut, responses=ERRORS,
               tags=["jobs"])
-    def cancel_job(job_id: int, who: Planner) -> JobOut:
+    def cancel_job(job_id: IdPath, who: Planner) -> JobOut:
         """Cancel a queued or running job (a finished one: 409)."""
         with database.write() as s:
             j = get_job(s, job_id)
@@ -1035,7 +1037,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.post("/api/jobs/{job_id}/rerun", response_model=JobOut, status_code=202,
               responses=ERRORS, tags=["jobs"])
-    def rerun_job(job_id: int, who: Planner) -> JobOut:
+    def rerun_job(job_id: IdPath, who: Planner) -> JobOut:
         """Queue a finished job again with the same parameters."""
         with database.write() as s:
             j = get_job(s, job_id)
@@ -1059,8 +1061,9 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
 
     @app.get("/api/operations/{operation_id}/risks", response_model=list[RiskOut],
              responses=ERRORS, tags=["risk"])
-    def list_risks(operation_id: int, who: Viewer,
-                   plan_id: Annotated[int | None, Query(ge=1)] = None) -> list[RiskOut]:
+    def list_risks(operation_id: IdPath, who: Viewer,
+                   plan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+                   ) -> list[RiskOut]:
         """Risk results of an operation (or of one plan), newest first."""
         with database.read() as s:
             get_op(s, operation_id)
@@ -1072,7 +1075,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
             return [risk_out(r, who_) for r in rows]
 
     @app.get("/api/risks/{risk_id}", response_model=RiskOut, responses=ERRORS, tags=["risk"])
-    def get_risk(risk_id: int, who: Viewer) -> RiskOut:
+    def get_risk(risk_id: IdPath, who: Viewer) -> RiskOut:
         """One risk result."""
         with database.read() as s:
             r = s.get(RiskRecord, risk_id)
