@@ -4,7 +4,10 @@ types and bodies."""
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +69,8 @@ def _seeded_app(root: Path) -> tuple[Any, str]:
     return app, token
 
 
-_ROOT = Path(__import__("tempfile").mkdtemp(prefix="contingent-fuzz-"))
+_ROOT = Path(tempfile.mkdtemp(prefix="contingent-fuzz-"))
+atexit.register(shutil.rmtree, _ROOT, True)
 APP, TOKEN = _seeded_app(_ROOT)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
