@@ -518,7 +518,7 @@ def _not_flown_reasons(actual: Scenario, phase: Phase, facts: Facts, s: Sortie) 
 @dataclass
 class _Derived:
     scenario: Scenario  # what the planner gets (availability shaped by unserviceability)
-    checking: Scenario  # the same, availability as if serviceable (checked separately)
+    checking: Scenario  # availability as if serviceable (checked separately), real aprons
     tail_of: dict[str, str]  # derived tail -> real tail
     derived_of: dict[str, str]  # real tail -> derived tail
     empty: bool  # nothing left to move
@@ -610,23 +610,26 @@ def _derived(st: _State, extra_closures: Mapping[str, list[Closure]]) -> _Derive
     # Airfields: reported closures, and the apron taken by aircraft that are already there.
     parked: Counter[str] = Counter(ts.where for ts in st.tails.values() if ts.flown)
     airfields: list[Airfield] = []
+    checked: list[Airfield] = []
     for a in st.actual.airfields:
         upd: dict[str, Any] = {}
         if a.id in extra_closures:
             upd["closures"] = a.closures + tuple(extra_closures[a.id])
+        checked.append(a.model_copy(update=upd) if upd else a)
         if a.max_on_ground is not None and parked[a.id]:
-            # In the derived scenario these aircraft are "at base" and not counted, so the
-            # room they take is taken off the limit (never below one).
+            # For the planner these aircraft are "at base" and not counted, so the room they
+            # take is taken off the limit (never below one). The check keeps the real limit:
+            # the whole plan is checked against the scenario as reported, aprons included.
             upd["max_on_ground"] = max(1, a.max_on_ground - parked[a.id])
         airfields.append(a.model_copy(update=upd) if upd else a)
     win = s.window(phase)
     window = PhaseWindow.model_construct(start=st.start, deadline=win.deadline)
     operation = s.operation.model_copy(update={"phases": {phase: window}})
     common = dict(operation=operation, units=tuple(units), facilities=tuple(facilities),
-                  airfields=tuple(airfields), disruptions=None, figures=())
+                  disruptions=None, figures=())
     return _Derived(
-        _copy_scenario(s, fleets=tuple(fleets), **common),
-        _copy_scenario(s, fleets=tuple(check_fleets), **common),
+        _copy_scenario(s, fleets=tuple(fleets), airfields=tuple(airfields), **common),
+        _copy_scenario(s, fleets=tuple(check_fleets), airfields=tuple(checked), **common),
         tail_of, derived_of, not units,
     )
 
