@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -207,7 +209,7 @@ def _database(url: str | None) -> Any:
     from contingent.service.db import DEFAULT_URL, Database
 
     text = url or os.environ.get("CONTINGENT_DB") or DEFAULT_URL
-    with _input_errors():
+    with _input_errors(), _from_command_line():
         db = Database(text)
         try:
             db.migrate()
@@ -217,6 +219,18 @@ def _database(url: str | None) -> Any:
                              file=db.url.render_as_string(hide_password=True),
                              field="--db") from None
     return db
+
+
+@contextmanager
+def _from_command_line() -> Iterator[None]:
+    """Errors not about a file are about the command line: say so."""
+    try:
+        yield
+    except InputError as exc:
+        for err in exc.all():
+            if err.file == "<string>":
+                err.file = "<command line>"
+        raise
 
 
 def _service_commands(app: typer.Typer) -> None:
@@ -256,7 +270,7 @@ def _service_commands(app: typer.Typer) -> None:
         from contingent.service.auth import add_user
 
         database = _database(db)
-        with _input_errors(), database.write() as s:
+        with _input_errors(), _from_command_line(), database.write() as s:
             _user, token = add_user(s, name, role.value)
         typer.echo(token)
 
@@ -272,7 +286,7 @@ def _service_commands(app: typer.Typer) -> None:
         from contingent.service.models import User
 
         database = _database(db)
-        with _input_errors(), database.write() as s:
+        with _input_errors(), _from_command_line(), database.write() as s:
             user = s.scalar(select(User).where(User.name == name))
             if user is None:
                 raise InputError(f"no user {name!r}", field="NAME")
