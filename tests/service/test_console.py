@@ -1,6 +1,7 @@
 """The web console in Debian's Chromium, driven by Playwright: sign in, upload
-kazakhstan-2022, run a withdrawal plan, see the timeline and the map, record "facility FAC-03
-handed over 6 h late", re-plan and see the diff; no console errors and no failed requests."""
+kazakhstan-2022, run a withdrawal plan, see the timeline and the map, run a risk job, record
+"facility FAC-03 handed over 6 h late", re-plan and see the diff; no console errors and no
+failed requests."""
 
 from __future__ import annotations
 
@@ -68,6 +69,12 @@ def test_console_flow(browser: Any, tmp_path: Path, server_factory: Any) -> None
         assert page.locator("#departures .dep-bar").count() > 0
         assert "optimal" in page.inner_text("#plan-summary") or \
             "feasible" in page.inner_text("#plan-summary")
+        # The risk view.
+        page.click(".tabs button[data-tab=risk]")
+        page.fill("#risk-runs", "300")
+        page.click("#risk-form button")
+        page.wait_for_selector("#risk .card", timeout=180_000)
+        assert "P(done by deadline" in page.inner_text("#risk")
         # Record "facility FAC-03 handed over 6 h late".
         page.click(".tabs button[data-tab=events]")
         page.select_option("#ev-type", "facility_handed_over")

@@ -98,6 +98,7 @@ function isoAt(ms, off) {
 
 function minutes(m) {
   if (m === null || m === undefined) return "–";
+  m = Math.round(m);
   if (m === 0) return "0";
   const s = m > 0 ? "+" : "−";
   const a = Math.abs(m);
