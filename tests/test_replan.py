@@ -344,3 +344,23 @@ def test_diff_same_plan_is_empty(files: dict[str, Path], announced: Plan) -> Non
     assert d.changes == () and d.unchanged == len(announced.sorties)
     res = CliRunner().invoke(app, ["diff", str(files["plan"]), str(files["plan"])])
     assert res.exit_code == 0 and "0 moved, 0 added, 0 cancelled" in res.output
+
+
+def test_kazakhstan_handover_six_hours_late() -> None:
+    """The reference case: FAC-03 (guarded by the Belarus company) handed over 6 h late."""
+    s = load_scenario("kazakhstan-2022")
+    announced = make_plan(s, "withdrawal", time_limit=3, workers=1)
+    assert announced.completion is not None
+    planned = s.facility["FAC-03"].handover
+    late = planned + (datetime.fromisoformat(T.format("06:00")) -
+                      datetime.fromisoformat(T.format("00:00")))
+    events = ev(f'[{{type: facility_handed_over, facility: FAC-03, time: "{late.isoformat()}", '
+                'reporter: hq}]')
+    r = replan(s, announced, events, late, time_limit=3, workers=1)
+    assert r.status in ("optimal", "feasible"), r.message
+    moved = [c for c in r.changes if c.change == "moved"]
+    assert moved and all(c.events == (1,) for c in moved)
+    blr = [x for x in r.lifts if any(ld.unit == "BLR-103" for ld in x.loads)]
+    assert min(x.departure for x in blr) >= late
+    assert r.nations["BLR"] > announced.nations["BLR"]
+    assert_accepted(s, announced, events, r)

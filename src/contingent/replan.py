@@ -1280,6 +1280,13 @@ def _replan(st: _State, time_limit: float | None, workers: int | None,
         _explain(st, shifted)
     rest_changed = not shifted.problems and any(
         c.sortie not in st.facts.departed for c in shifted.changes)
+    if rest_changed and shifted.merged is not None and shifted.merged.completion is not None:
+        # A shift that already completes at the rest's proven lower bound cannot be beaten
+        # on completion, and it moves only what the events force: no need to re-optimise.
+        lb = _rest_bound(derived)
+        if lb is not None and shifted.merged.completion <= lb:
+            log.info("the shift meets the lower bound %s: not re-optimising", lb)
+            rest_changed = False
     if shifted.problems or rest_changed:
         if deadline is not None and deadline <= st.start and not derived.empty:
             shifted.problems.append("the deadline has passed with units still to move")
