@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCENARIO ?= kazakhstan-2022
 
-.PHONY: install run test lint chromium clean
+.PHONY: install run test lint chromium postgres clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,14 @@ chromium:
 	    || echo "warning: could not install chromium; browser tests will be skipped"; \
 	fi
 
+# Debian's PostgreSQL server for the service tests; they start a private cluster in a temp dir.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing Debian's PostgreSQL server for the service tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	    || echo "warning: could not install postgresql; PostgreSQL tests will be skipped"; \
+	fi
+
 run: install
 	$(VENV)/bin/contingent plan $(SCENARIO) --phase deployment
 	$(VENV)/bin/contingent plan $(SCENARIO) --phase withdrawal
@@ -30,7 +38,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy src
 
-test: install chromium lint
+test: install chromium postgres lint
 	$(VENV)/bin/pytest
 
 clean:
