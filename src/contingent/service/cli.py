@@ -122,8 +122,7 @@ def register(app: typer.Typer) -> None:
             "--strict", help="Sorties not reported departed have not flown (default: assume "
                              "announced sorties before now flew as announced).")] = False,
     ) -> None:
-        """Re-plan the rest of a phase after reported events; exit 1 when no re-plan keeps
-        every rule."""
+        """Re-plan the rest of a phase after reported events (exit 1: no valid re-plan)."""
         from contingent.events import read_events
         from contingent.planfile import read_plan
         from contingent.replan import replan, write_replan
@@ -140,16 +139,16 @@ def register(app: typer.Typer) -> None:
                             move_cost=move_cost, assume_flown=not strict)
         tz = s.operation.tz
         con = _console()
-        con.print(f"re-plan of {s.scenario} {p.phase} from {_when(when, tz)} "
-                  f"({len(events)} events): {result.strategy}, {result.status}",
-                  soft_wrap=True)
+        n = f"{len(events)} event{'' if len(events) == 1 else 's'}"
+        con.print(f"re-plan of {s.scenario} {p.phase} from {_when(when, tz)} ({n}): "
+                  f"{result.strategy}, {result.status}", soft_wrap=True)
         if result.assumed:
             con.print(f"assumed flown as announced (not reported): {', '.join(result.assumed)}",
                       soft_wrap=True)
         for w in result.warnings:
             con.print(f"warning: {w}", soft_wrap=True)
         if not plan_has_result(result):
-            con.print(f"no re-plan: {result.message}", soft_wrap=True, markup=False)
+            con.print(result.message, soft_wrap=True, markup=False)
             if out is not None:
                 typer.echo(f"no plan: nothing written to {out}", err=True)
             raise typer.Exit(_EXIT_NO_PLAN)
@@ -172,8 +171,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")]
         = DiffFormat.table,
     ) -> None:
-        """Moved, added, cancelled and re-loaded sorties between two plans, with the reasons a
-        re-plan recorded, and the change in per-nation completion."""
+        """Moved, added and cancelled sorties between two plans, with a re-plan's reasons."""
         from contingent.planfile import read_plan
         from contingent.replan import changes_from_dict, diff_plans, diff_to_dict
 
