@@ -26,7 +26,7 @@ def test_every_write_needs_a_token_and_a_role(client: Any, tokens: dict[str, str
     endpoints = writes(client.app)
     assert ("post", "/api/operations/{operation_id}/events") in endpoints
     assert len(endpoints) >= 9
-    admin_only = {"/api/users", "/api/users/{name}/tokens"}
+    admin_only = {"/api/users", "/api/users/{name}/tokens", "/api/users/{name}/revoke"}
     for method, path in endpoints:
         url = path.replace("{operation_id}", "1").replace("{job_id}", "1") \
             .replace("{plan_id}", "1").replace("{name}", "viewer")
@@ -67,6 +67,9 @@ def test_users_and_tokens(client: Any, tokens: dict[str, str]) -> None:
     assert r.status_code == 201 and r.json()["token"] != token
     names = [u["name"] for u in client.get("/api/users", headers=admin).json()]
     assert names == ["admin", "planner", "viewer", "ops-1"]
+    r = client.post("/api/users/ops-1/revoke", headers=admin)
+    assert r.status_code == 200 and r.json() == {"revoked": 2}
+    assert client.get("/api/me", headers=auth(token)).status_code == 401
 
 
 def test_tokens_are_stored_hashed(db_url: str, tokens: dict[str, str]) -> None:

@@ -32,6 +32,12 @@ def test_users_add_prints_a_working_token(tmp_path: Path) -> None:
     assert res.exit_code == 0 and res.output.strip() != token
     res = runner.invoke(app, ["users", "list", "--db", url])
     assert res.exit_code == 0 and "alice" in res.output and "planner" in res.output
+    res = runner.invoke(app, ["users", "revoke", "alice", "--db", url])
+    assert res.exit_code == 0 and res.output.strip() == "revoked 2 tokens of alice"
+    db = Database(url)
+    with db.read() as s:
+        assert caller_for(s, token) is None
+    db.dispose()
     res = runner.invoke(app, ["users", "add", "bob", "--role", "boss", "--db", url])
     assert res.exit_code == 2 and "boss" in res.output
 

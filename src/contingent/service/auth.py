@@ -77,6 +77,17 @@ def issue_token(session: Session, user: User) -> str:
     return token
 
 
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every token of a user; returns how many were live."""
+    n = 0
+    for t in session.scalars(select(Token).where(Token.user_id == user.id,
+                                                 Token.revoked_at.is_(None))):
+        t.revoked_at = utcnow()
+        n += 1
+    session.flush()
+    return n
+
+
 def caller_for(session: Session, token: str) -> Caller | None:
     """The user a token belongs to, if the token is known and not revoked."""
     row = session.execute(
@@ -88,4 +99,4 @@ def caller_for(session: Session, token: str) -> Caller | None:
 
 
 __all__ = ["ROLES", "Caller", "add_user", "caller_for", "check_name", "hash_token",
-           "issue_token", "new_token"]
+           "issue_token", "new_token", "revoke_tokens"]

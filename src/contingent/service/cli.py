@@ -291,6 +291,25 @@ def _service_commands(app: typer.Typer) -> None:
             token = issue_token(s, user)
         typer.echo(token)
 
+    @users.command("revoke")
+    def users_revoke(
+        name: Annotated[str, typer.Argument(help="User name.")],
+        db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    ) -> None:
+        """Revoke every token of a user."""
+        from sqlalchemy import select
+
+        from contingent.service.auth import revoke_tokens
+        from contingent.service.models import User
+
+        database = _database(db)
+        with _input_errors(), _from_command_line(), database.write() as s:
+            user = s.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise InputError(f"no user {name!r}", field="NAME")
+            n = revoke_tokens(s, user)
+        typer.echo(f"revoked {n} token{'' if n == 1 else 's'} of {name}")
+
     @users.command("list")
     def users_list(
         db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
