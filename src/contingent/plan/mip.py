@@ -277,12 +277,13 @@ class _Builder:
             units = self.units_of[f.id]
             if not units:
                 continue
-            n += self._fleet_arcs(f, units)
+            n += self._fleet_arcs(f, units, max_arcs - n)
             if n > max_arcs:
                 return n
         return n
 
-    def _fleet_arcs(self, f: FleetData, units: list[UnitDemand]) -> int:
+    def _fleet_arcs(self, f: FleetData, units: list[UnitDemand], budget: int) -> int:
+        """Add the fleet's flight arcs; stop early once there are more than ``budget``."""
         p, dt, T = self.p, self.dt, self.T
         routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
         for u in units:
@@ -325,6 +326,8 @@ class _Builder:
                         continue
                 self.plan_arcs.append((f, a, b, t, dep, arr, end, elig))
                 n += 1
+                if n > budget:
+                    return n
         return n
 
     def build(self) -> None:
@@ -871,9 +874,10 @@ def solve_mip(
 
     def result(status: str, message: str, solve_s: float = 0.0,
                bound_min: float | None = None) -> MipResult:
+        # No bounds for a model never built: on huge problems they take minutes.
+        lb = None if status == "too-large" else p.time(all_bounds(p)[0].minute)
         plan = Plan(scenario.scenario, phase, "infeasible" if status == "infeasible" else "unknown",
-                    None, p.time(all_bounds(p)[0].minute), message=message,
-                    solve_seconds=round(_time.perf_counter() - t0, 3))
+                    None, lb, message=message, solve_seconds=round(_time.perf_counter() - t0, 3))
         return MipResult(plan, MipStats(name, status, bucket, b.n_vars, b.n_int, b.n_rows,
                                         round(build_s, 3), round(solve_s, 3), bound_min))
 
