@@ -68,13 +68,22 @@ _VEHICLES: dict[str, tuple[int, dict[str, float]]] = {
     "LIGHT": (2500, {"IL-76MD": 4.5, "AN-124": 4.5, "A400M": 4.5, "C-130J": 4.5,
                      "AN-26": 4.5}),
 }
-# Unit kinds: name, share of the unit's lift need in personnel, vehicles and cargo, classes.
-_KINDS: dict[str, tuple[str, float, float, float, tuple[str, ...]]] = {
-    "company": ("rifle company", 0.6, 0.3, 0.1, ("LIGHT", "ARMCAR")),
-    "sf": ("special forces detachment", 0.5, 0.45, 0.05, ("ARMCAR", "LIGHT")),
-    "battalion": ("motorised battalion", 0.3, 0.6, 0.1, ("APC", "IFV", "TRUCK", "LIGHT")),
-    "support": ("logistics group", 0.2, 0.5, 0.3, ("TRUCK", "LIGHT")),
-    "medical": ("field hospital", 0.4, 0.2, 0.4, ("TRUCK", "LIGHT")),
+# Unit kinds: share of the unit's lift need in personnel, vehicles and cargo; vehicle classes.
+_KINDS: dict[str, tuple[float, float, float, tuple[str, ...]]] = {
+    "company": (0.6, 0.3, 0.1, ("LIGHT", "ARMCAR")),
+    "sf": (0.5, 0.45, 0.05, ("ARMCAR", "LIGHT")),
+    "battalion": (0.3, 0.6, 0.1, ("APC", "IFV", "TRUCK", "LIGHT")),
+    "support": (0.2, 0.5, 0.3, ("TRUCK", "LIGHT")),
+    "medical": (0.4, 0.2, 0.4, ("TRUCK", "LIGHT")),
+}
+# Unit names by kind and strength: (least personnel, name), largest first.
+_NAMES: dict[str, tuple[tuple[int, str], ...]] = {
+    "company": ((400, "rifle battalion"), (60, "rifle company"), (0, "rifle platoon")),
+    "sf": ((150, "special forces group"), (0, "special forces detachment")),
+    "battalion": ((300, "motorised battalion"), (80, "motorised company"),
+                  (0, "motorised platoon")),
+    "support": ((300, "logistics battalion"), (0, "logistics group")),
+    "medical": ((100, "field hospital"), (0, "medical detachment")),
 }
 _FACILITY_KINDS = ("communications", "energy", "water", "transport", "government")
 _YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
@@ -351,7 +360,7 @@ class _Generator:
     def _air_unit(self, uid: str, nation: str, need: float, serial: dict[str, int]) -> _Unit:
         r = self.rng
         kind = self._kind_for(need)
-        label, p_share, v_share, c_share, classes = _KINDS[kind]
+        p_share, v_share, c_share, classes = _KINDS[kind]
         seats, payload, space = _IL76[0], _IL76[1], _IL76[2]
         pax = max(5, round(need * p_share * seats))
         veh_space = need * v_share * space
@@ -364,7 +373,8 @@ class _Generator:
                 vehicles[c] = k
         pax = max(pax, sum(vehicles.values()))  # a driver per vehicle
         cargo = max(0, round(need * c_share * payload, -2))
-        serial[kind] = serial.get(kind, 0) + 1
+        label = next(name for least, name in _NAMES[kind] if pax >= least)
+        serial[label] = serial.get(label, 0) + 1
         theatre = r.choice(self.theatre).id
         home = r.choice(self.home_of[nation])
         ready = None
@@ -375,7 +385,7 @@ class _Generator:
                      sum(n * _VEHICLES[c][1]["IL-76MD"] for c, n in vehicles.items()) / space,
                      (pax * 100 + sum(n * _VEHICLES[c][0] for c, n in vehicles.items()) + cargo)
                      / payload)
-        return _Unit(uid, nation, f"{_ordinal(serial[kind])} {label}", pax, vehicles, int(cargo),
+        return _Unit(uid, nation, f"{_ordinal(serial[label])} {label}", pax, vehicles, int(cargo),
                      theatre, home, ready=ready, need=actual)
 
     def _road_unit(self, uid: str, nation: str, serial: dict[str, int]) -> _Unit:
