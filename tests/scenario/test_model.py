@@ -46,3 +46,11 @@ def test_road_end_halts_outside_the_driving_window(tiny):
     assert road_end(route, start, tz) == datetime.fromisoformat("2022-01-14T10:00+06:00")
     assert road_end(route, datetime.fromisoformat("2022-01-13T02:00+06:00"), tz) == (
         datetime.fromisoformat("2022-01-13T11:00+06:00"))
+
+
+def test_road_end_with_seconds_just_before_the_window_closes(tiny):
+    route = tiny.road_routes[0]  # window 08:00-16:00
+    start = datetime.fromisoformat("2022-01-13T15:59:30+06:00")
+    # Rounded up to 16:00: the window is closed, so all 180 min drive from 08:00 next day.
+    assert road_end(route, start, tiny.operation.tz) == datetime.fromisoformat(
+        "2022-01-14T11:00+06:00")

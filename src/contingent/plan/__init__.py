@@ -107,7 +107,8 @@ def plan(
     if upper is not None and upper > lb.minute:
         if progress:
             progress("flow LP bound")
-        flow = flow_bound(p, lb.minute, upper)
+        # A fifth of the time limit: the bound is worth having, but not the whole budget.
+        flow = flow_bound(p, lb.minute, upper, seconds=0.2 * limit)
         if flow is not None:
             bounds = sorted([*bounds, flow], key=lambda b: -b.minute)
             lb = bounds[0]

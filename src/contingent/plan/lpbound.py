@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import defaultdict
 from datetime import timedelta
 
@@ -257,13 +258,17 @@ class FlowLP:
                          for u in units))
 
 
-def flow_bound(p: Problem, lower: int, upper: int, max_vars: int = 60_000) -> MinuteBound | None:
+def flow_bound(p: Problem, lower: int, upper: int, max_vars: int = 60_000,
+               seconds: float | None = None) -> MinuteBound | None:
     """Smallest completion in [lower, upper] the relaxation admits, or None if not run.
 
-    ``upper`` must be achieved by some plan: the LP is checked to be feasible there.
+    ``upper`` must be achieved by some plan: the LP is checked to be feasible there. With
+    ``seconds``, the bisection stops when they are spent; the bound is then the smallest
+    completion not yet proven impossible, still valid, only weaker.
     """
     if upper <= lower:
         return None
+    stop = time.perf_counter() + seconds if seconds is not None else None
     lp = FlowLP(p, upper)
     if lp.size() > max_vars:
         log.info("flow LP skipped: %d variables > %d", lp.size(), max_vars)
@@ -275,6 +280,9 @@ def flow_bound(p: Problem, lower: int, upper: int, max_vars: int = 60_000) -> Mi
     # bound valid (lo) and saves solves on large instances.
     lo, hi = lower, upper
     while hi - lo > (lp.dt if lp.size() > 5_000 else 0):
+        if stop is not None and time.perf_counter() > stop:
+            log.info("flow LP stopped by its time budget at %d..%d", lo, hi)
+            break
         mid = (lo + hi) // 2
         if lp.feasible(mid):
             hi = mid

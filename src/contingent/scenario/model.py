@@ -560,6 +560,10 @@ def road_end(route: RoadRoute, start: datetime, tz: ZoneInfo) -> datetime:
     window_open = parse_clock(route.driving_from)
     window_len = round(route.driving_hours_per_day * 60)
     t = start.astimezone(tz)
+    # Whole minutes: a start with seconds just before the window closes would otherwise leave
+    # less than a minute of driving, which rounds to none, forever.
+    if t.second or t.microsecond:
+        t = t.replace(second=0, microsecond=0) + timedelta(minutes=1)
     while True:
         day0 = t.replace(hour=0, minute=0, second=0, microsecond=0)
         w_start = day0 + timedelta(minutes=window_open)
