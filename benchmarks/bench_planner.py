@@ -120,7 +120,8 @@ def _child(args: argparse.Namespace) -> int:
         out["mip"] = {"bucket": r.stats.bucket, "variables": r.stats.variables,
                       "integer": r.stats.integer_variables, "rows": r.stats.constraints,
                       "build_s": r.stats.build_seconds, "solve_s": r.stats.solve_seconds,
-                      "bound_min": r.stats.objective_bound_minutes, "horizon": args.horizon}
+                      "bound_min": r.stats.objective_bound_minutes, "horizon": args.horizon,
+                      "max_arcs": args.max_arcs}
     out["seconds"] = seconds if args.method == "greedy" else time.perf_counter() - t
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["rss_before_mb"] = rss0
@@ -281,7 +282,8 @@ def _verdict(r: dict[str, Any]) -> str:
 def _method_status(m: str, r: dict[str, Any]) -> str:
     st = str(r.get("status", "-"))
     if m == "mip" and "mip" in r:
-        st += f" ({r['mip']['variables']:,} vars)"
+        st += (f" (over {r['mip']['max_arcs']:,} flight arcs, not built)"
+               if st == "too-large" else f" ({r['mip']['variables']:,} vars)")
     if r.get("note"):
         st += f": {r['note']}"
     return st
@@ -356,11 +358,12 @@ def _targets(cases: list[Case], mip_limit: float) -> list[str]:
                 judged.append(f"{name}: the MIP found no plan ({mip.get('status')}"
                               + (f", {mip['note']}" if mip.get("note") else "") + ")")
                 continue
+            pc, mc = p.get("completion_min"), mip["completion_min"]
             if mip.get("status") != "optimal":
                 judged.append(f"{name}: MIP not solved within {mip_limit:g} s "
-                              f"({mip.get('status')})")
+                              f"({mip.get('status')}; its plan {_h(mc)} h, the planner's "
+                              f"{_h(pc)} h in {p.get('seconds', 0):.1f} s)")
                 continue
-            pc, mc = p.get("completion_min"), mip["completion_min"]
             fast = p.get("seconds", 1e9) * 10 <= mip.get("seconds", 0)
             good = pc is not None and pc <= mc
             solved.append(fast and good)
@@ -422,12 +425,12 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
                      f"`time_limit={c.planner_limit:g}`, runs stopped after "
                      f"{c.hard_limit:g} s; MIP "
                      + (f"{c.mip_bucket}-minute buckets, at most {c.mip_max_arcs:,} flight "
-                        f"arcs, phases {', '.join(c.mip_phases)}" if c.mip_bucket
-                        else "not attempted"))
+                        f"arcs, phases {', '.join(x for x in c.phases if x in c.mip_phases)}"
+                        if c.mip_bucket else "not attempted"))
     lines = [
         HEADING,
         "",
-        f"Measured {started:%Y-%m-%d} (UTC) at commit `{_commit()}` with",
+        f"Measured {started:%Y-%m-%d} (UTC) at commit `{args.commit}` with",
         "",
         "```",
         "  ".join([".venv/bin/python", "benchmarks/bench_planner.py", *args.argv]).strip(),
@@ -468,6 +471,11 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
         "",
     ]
     for c in cases:
+        if not any(r[m].get("sorties") for r in c.results for m in ("planner", "greedy", "mip")
+                   if r.get(m)):
+            lines.append(f"- {c.label}: no run produced a plan, so its sortie count is not "
+                         "measured; the size is the generator's demand scaled with aircraft "
+                         "and days from the smaller cases.")
         loads = [r[m]["load_s"] for r in c.results for m in ("planner", "greedy", "mip")
                  if r.get(m) and r[m].get("load_s") is not None]
         if loads:
@@ -476,7 +484,7 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
     for c in cases:
         for r in c.results:
             mip = r.get("mip") or {}
-            if "mip" in mip:
+            if "mip" in mip and mip.get("status") != "too-large":
                 mm = mip["mip"]
                 lines.append(
                     f"- MIP model, {c.label} {r['phase']}: {mm['variables']:,} variables "
@@ -515,22 +523,42 @@ def main() -> int:
     ap.add_argument("--mip-limit", type=float, default=75.0,
                     help="HiGHS time limit per MIP run, seconds (default 75)")
     ap.add_argument("--no-write", action="store_true", help="print, do not edit the docs")
+    ap.add_argument("--json", type=Path, help="also save the raw results here")
+    ap.add_argument("--render", type=Path, metavar="JSON",
+                    help="do not run: write the section from results saved with --json")
     args = ap.parse_args()
     if args.child:
         args.method, args.scenario, args.phase = args.child
         return _child(args)
     args.argv = sys.argv[1:]
     cases = [c for c in CASES if not args.only or c.key in args.only]
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        args.argv, args.mip_limit = saved["argv"], saved["mip_limit"]
+        by_key = {c["key"]: c["results"] for c in saved["cases"]}
+        cases = [c for c in CASES if c.key in by_key]
+        for c in cases:
+            c.results = by_key[c.key]
+        started, wall = datetime.fromisoformat(saved["started"]), saved["wall"]
+        args.commit = saved["commit"]
+    else:
+        started = datetime.now(UTC)
+        args.commit = _commit()
+        t0 = time.perf_counter()
 
-    def log(msg: str) -> None:
-        print(f"[{time.perf_counter() - t0:6.0f} s] {msg}", flush=True)
+        def log(msg: str) -> None:
+            print(f"[{time.perf_counter() - t0:6.0f} s] {msg}", flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="contingent-bench-") as tmp:
-        for case in cases:
-            _bench_case(case, Path(tmp), args.mip_limit, log)
-    section = _section(cases, args, started, time.perf_counter() - t0)
+        with tempfile.TemporaryDirectory(prefix="contingent-bench-") as tmp:
+            for case in cases:
+                _bench_case(case, Path(tmp), args.mip_limit, log)
+        wall = time.perf_counter() - t0
+        if args.json:
+            args.json.write_text(json.dumps({
+                "argv": args.argv, "mip_limit": args.mip_limit, "started": started.isoformat(),
+                "wall": wall, "commit": args.commit,
+                "cases": [{"key": c.key, "results": c.results} for c in cases]}, indent=1))
+    section = _section(cases, args, started, wall)
     print()
     print(section)
     if not args.no_write:
