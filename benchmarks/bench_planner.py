@@ -433,7 +433,7 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
         f"Measured {started:%Y-%m-%d} (UTC) at commit `{args.commit}` with",
         "",
         "```",
-        "  ".join([".venv/bin/python", "benchmarks/bench_planner.py", *args.argv]).strip(),
+        " ".join([".venv/bin/python", "benchmarks/bench_planner.py", *args.argv]).strip(),
         "```",
         "",
         f"Machine: {_machine()}. The whole run took {wall / 60:.1f} min.",
