@@ -50,6 +50,7 @@ from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
 
 from contingent.plan.bounds import all_bounds, sorties_lower_bound
+from contingent.plan.cpsat import LegValue as _Leg
 from contingent.plan.problem import FleetData, Problem, UnitDemand, build_problem
 from contingent.planfile import Bound, Handover, Load, Plan, RoadMove, Sortie
 from contingent.scenario.model import Phase, Scenario
@@ -77,16 +78,6 @@ class LegLike(Protocol):
     def arr(self) -> int: ...
     @property
     def loads(self) -> tuple[tuple[str, int, dict[str, int], int], ...]: ...
-
-
-@dataclass(frozen=True)
-class _Leg:
-    kind: str
-    origin: str
-    destination: str
-    dep: int
-    arr: int
-    loads: tuple[tuple[str, int, dict[str, int], int], ...] = ()
 
 
 @dataclass(frozen=True)
