@@ -24,7 +24,6 @@ facility takes the first entry that covers it. Durations are :class:`Duration` o
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -32,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contingent.errors import InputError
+from contingent.scenario.clock import parse_clock
 from contingent.scenario.yamlio import PathKey, format_path, line_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,21 +41,10 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: The disruption sources, in the order drivers are reported.
 SOURCES: tuple[str, ...] = (
     "weather", "sortie-abort", "technical-delay", "aircraft-unserviceable", "handover-slip",
 )
-
-
-def _clock_minutes(value: str) -> int:
-    m = _CLOCK.match(value)
-    if not m:
-        raise ValueError(f"{value!r} is not a clock time HH:MM")
-    h, mi = int(m.group(1)), int(m.group(2))
-    if h > 24 or mi > 59 or (h == 24 and mi):
-        raise ValueError(f"{value!r} is not a clock time HH:MM")
-    return h * 60 + mi
 
 
 class _Frozen(BaseModel):
@@ -158,12 +147,12 @@ class ClockWindow(_Frozen):
     @field_validator("from_", "to")
     @classmethod
     def _clock(cls, v: str) -> str:
-        _clock_minutes(v)
+        parse_clock(v)
         return v
 
     @model_validator(mode="after")
     def _order(self) -> ClockWindow:
-        if _clock_minutes(self.to) < _clock_minutes(self.from_):
+        if parse_clock(self.to) < parse_clock(self.from_):
             raise ValueError("the window's end must not be before its start")
         return self
 
@@ -182,7 +171,7 @@ class WeatherZone(_Frozen):
     def window_minutes(self) -> tuple[int, int]:
         """``starts_between`` as minutes after local midnight."""
         w = self.starts_between
-        return _clock_minutes(w.from_), _clock_minutes(w.to)
+        return parse_clock(w.from_), parse_clock(w.to)
 
 
 class SortieRisk(_Frozen):

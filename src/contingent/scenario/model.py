@@ -8,7 +8,6 @@ once (``cached_property``) and the models are frozen; use ``model_copy(update=..
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Annotated, Literal
@@ -23,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from contingent.scenario.clock import parse_clock
 from contingent.scenario.disruptions import Disruptions
 from contingent.scenario.provenance import Figure
 
@@ -34,7 +34,6 @@ PosFloat = Annotated[float, Field(gt=0)]
 Phase = Literal["deployment", "withdrawal"]
 PHASES: tuple[Phase, ...] = ("deployment", "withdrawal")
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 def parse_time(value: object) -> datetime:
@@ -51,17 +50,6 @@ def parse_time(value: object) -> datetime:
     if dt.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset (write e.g. 2022-01-13T08:00+06:00)")
     return dt
-
-
-def parse_clock(value: object) -> int:
-    """Parse ``HH:MM`` into minutes after midnight (``24:00`` allowed as end of day)."""
-    m = _CLOCK.match(str(value)) if isinstance(value, str) else None
-    if not m:
-        raise ValueError(f"{value!r} is not a clock time HH:MM")
-    h, mi = int(m.group(1)), int(m.group(2))
-    if h > 24 or mi > 59 or (h == 24 and mi):
-        raise ValueError(f"{value!r} is not a clock time HH:MM")
-    return h * 60 + mi
 
 
 AwareTime = Annotated[datetime, Field(description="ISO 8601 with UTC offset")]
