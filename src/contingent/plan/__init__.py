@@ -90,7 +90,6 @@ def plan(
     """
     t0 = time.perf_counter()
     p = build_problem(scenario, phase)
-    tz = scenario.operation.tz
     bounds = all_bounds(p)
     lb = bounds[0]
     plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
@@ -186,7 +185,6 @@ def plan(
     for r in roads:
         if r.nation not in nations or r.end > nations[r.nation]:  # type: ignore[operator]
             nations[r.nation] = r.end
-    del tz
     return Plan(
         scenario=scenario.scenario, phase=phase, status=status,  # type: ignore[arg-type]
         completion=completion, lower_bound=p.time(lb.minute),

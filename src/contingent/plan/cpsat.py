@@ -618,7 +618,6 @@ class CpSatModel:
         return out
 
     def _extract(self, solver: cp_model.CpSolver) -> dict[str, list[LegValue]]:
-        p = self.p
         out: dict[str, list[LegValue]] = {}
         for tail, row in self.by_tail.items():
             legs: list[LegValue] = []
@@ -651,5 +650,4 @@ class CpSatModel:
                     where = base
             if legs:
                 out[tail] = legs
-        del p
         return out
