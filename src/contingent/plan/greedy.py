@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import logging
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from contingent.plan.cpsat import LegValue
 from contingent.plan.problem import FleetData, Problem, UnitDemand
 
 INF = 10**9
+#: Above this many aircraft, fleets that differ only in base share a pool of tails.
+MERGE_TAILS = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,61 +37,102 @@ class _Tail:
     legs: list[LegValue] = field(default_factory=list)
 
 
+def _same(t: int, _length: int) -> int:
+    return t
+
+
 class _Airspace:
-    """Bookkeeping of departures per day and aircraft on the ground."""
+    """Bookkeeping of departures per day and aircraft on the ground.
+
+    Built for plans of 10^5 sorties: day lookups bisect precomputed starts, and ground
+    occupancy at airfields with a max-on-ground is an array of aircraft per minute, so
+    checking and booking a stay cost its length, not the number of stays booked so far.
+    """
 
     def __init__(self, p: Problem) -> None:
         self.p = p
         s = p.scenario
         self.caps = [(dc.members, dc.cap, [(lo, hi) for lo, hi, _ in dc.days])
                      for dc in p.caps]
+        self.cap_starts = [[lo for lo, _ in days] for _, _, days in self.caps]
+        self.caps_at: dict[str, list[int]] = defaultdict(list)
+        for k, (members, _cap, _days) in enumerate(self.caps):
+            for member in sorted(members):
+                self.caps_at[member].append(k)
         self.used: dict[tuple[int, int], int] = defaultdict(int)
         self.mog = {a.id: a.max_on_ground for a in s.airfields if a.max_on_ground}
-        self.ground: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.hours = {}
+        # Minute-by-minute aircraft on the ground; grown on demand past the horizon.
+        self.size = p.horizon + 4 * 1440
+        self.occ = {a: np.zeros(self.size, dtype=np.int32) for a in self.mog}
+        # Stays booked open-ended (the aircraft has not left yet), by (airfield, arrival).
+        self.open_stays: dict[tuple[str, int], int] = defaultdict(int)
+        self.hours: dict[str, tuple[list[int], list[int]]] = {}
         for a in s.airfields:
             if a.hours is not None:
-                self.hours[a.id] = p.clock_window(s.tz(a.id), a.hours.open_min,
-                                                  a.hours.close_min)
+                win = p.clock_window(s.tz(a.id), a.hours.open_min, a.hours.close_min)
+                self.hours[a.id] = ([lo for lo, _ in win], [hi for _, hi in win])
         self.closures = {a.id: [(p.minutes(c.from_), p.minutes(c.to)) for c in a.closures]
                          for a in s.airfields if a.closures}
         self.park = False
         self.parked: dict[str, list[_Tail]] = defaultdict(list)
 
-    @staticmethod
-    def _day(days: list[tuple[int, int]], t: int) -> int:
-        i = bisect.bisect_right([lo for lo, _ in days], t) - 1
-        return i
+    def _grow(self, t: int) -> None:
+        if t <= self.size:
+            return
+        new = max(t, 2 * self.size)
+        for a, arr in self.occ.items():
+            grown = np.zeros(new, dtype=np.int32)
+            grown[: self.size] = arr
+            # Open-ended stays extend to the new end as well.
+            grown[self.size:] = arr[-1]
+            self.occ[a] = grown
+        self.size = new
 
     def open_at(self, a: str, t: int) -> int:
         """The first minute >= t at which airfield ``a`` accepts a movement."""
+        closures = self.closures.get(a, ())
+        win = self.hours.get(a)
         for _ in range(1000):
             moved = False
-            for lo, hi in self.closures.get(a, ()):
+            for lo, hi in closures:
                 if lo <= t < hi:
                     t, moved = hi, True
-            win = self.hours.get(a)
-            if win is not None and not any(lo <= t <= hi for lo, hi in win):
-                nxt = [lo for lo, _ in win if lo > t]
-                if not nxt:
-                    return INF
-                t, moved = nxt[0], True
+            if win is not None:
+                starts, ends = win
+                i = bisect.bisect_right(starts, t) - 1
+                if i < 0 or t > ends[i]:
+                    if i + 1 >= len(starts):
+                        return INF
+                    t, moved = starts[i + 1], True
             if not moved:
                 return t
         return INF
 
+    def open_before(self, a: str, t: int) -> int | None:
+        """The last minute <= t at which ``a`` accepts a movement (None if not simple)."""
+        if any(lo <= t < hi for lo, hi in self.closures.get(a, ())):
+            return None
+        win = self.hours.get(a)
+        if win is None:
+            return t
+        starts, ends = win
+        i = bisect.bisect_right(starts, t) - 1
+        if i < 0:
+            return None
+        return min(t, ends[i])
+
     def depart_at(self, a: str, t: int) -> int:
         """The first minute >= t at which ``a`` accepts a departure within its caps."""
+        ks = self.caps_at.get(a, ())
         for _ in range(1000):
             t = self.open_at(a, t)
             if t >= INF:
                 return INF
             moved = False
-            for k, (members, cap, days) in enumerate(self.caps):
-                if a not in members:
-                    continue
-                i = self._day(days, t)
-                if 0 <= i < len(days) and self.used[(k, i)] >= cap:
+            for k in ks:
+                days = self.caps[k][2]
+                i = bisect.bisect_right(self.cap_starts[k], t) - 1
+                if 0 <= i < len(days) and self.used[(k, i)] >= self.caps[k][1]:
                     t, moved = days[i][1], True
                     break
             if not moved:
@@ -91,23 +140,253 @@ class _Airspace:
         return INF
 
     def book_departure(self, a: str, t: int) -> None:
-        for k, (members, _cap, days) in enumerate(self.caps):
-            if a in members:
-                self.used[(k, self._day(days, t))] += 1
+        for k in self.caps_at.get(a, ()):
+            self.used[(k, bisect.bisect_right(self.cap_starts[k], t) - 1)] += 1
 
     def ground_ok(self, a: str, lo: int, hi: int) -> bool:
         cap = self.mog.get(a)
         if cap is None:
             return True
-        # Peak overlap with [lo, hi): count at each interval start inside the window.
-        ivs = [(s, e) for s, e in self.ground[a] if s < hi and e > lo]
-        points = [lo] + [s for s, _ in ivs if s > lo]
-        return all(sum(1 for s, e in ivs if s <= x < e) < cap for x in points)
+        hi = min(hi, INF)
+        self._grow(min(hi, INF // 2) if hi < INF else lo + 1)
+        occ = self.occ[a]
+        seg = occ[lo:min(max(hi, lo + 1), self.size)]
+        return bool(seg.size == 0 or int(seg.max()) < cap)
+
+    def free_from(self, a: str) -> Callable[[int, int], int]:
+        """For airfield ``a``: the first minute >= t from which a place on its apron stays
+        free for ``length`` minutes (a lower bound on when an aircraft can land and turn)."""
+        cap = self.mog.get(a)
+        if cap is None:
+            return _same
+        occ = self.occ[a]
+        size = self.size
+
+        def first(t: int, length: int) -> int:
+            length = max(1, length)
+            while t < size:
+                if t + length <= size and int(occ[t:t + length].max()) < cap:
+                    return t
+                # Chunks of at least twice the stay, so every pass moves t forward.
+                end = min(size, t + max(4 * length, 256))
+                full = np.flatnonzero(occ[t:end] >= cap)
+                s = 0
+                for x in full.tolist():
+                    if x >= s + length:
+                        return t + s
+                    if x >= s:
+                        s = x + 1
+                if s + length <= end - t or end >= size:
+                    return t + s
+                t += s
+            return t
+        return first
 
     def book_ground(self, a: str, lo: int, hi: int) -> None:
-        if a in self.mog:
-            self.ground[a].append((lo, hi))
+        if a not in self.mog:
+            return
+        if hi >= INF:
+            self._grow(lo + 1)
+            self.occ[a][lo:] += 1
+            self.open_stays[(a, lo)] += 1
+        else:
+            self._grow(hi)
+            self.occ[a][lo:hi] += 1
 
+    def close_stay(self, a: str, arrived: int, left: int) -> None:
+        """An aircraft on the ground at ``a`` since ``arrived`` leaves at ``left``."""
+        key = (a, arrived)
+        if self.open_stays.get(key):
+            self.open_stays[key] -= 1
+            self._grow(left)
+            self.occ[a][left:] -= 1
+
+
+
+class _Pools:
+    """Which tail lands a load earliest: a best-first search over the fleets' tails.
+
+    Among a pool's tails at one place the earliest-ready one dominates (it can fly anything
+    a later one can), so each place offers one candidate, plus the fleet's next unused tail.
+    Candidates are tried in order of a cheap lower bound on their landing (ready time plus
+    positioning, turnaround and flight), and places are visited nearest first, so at 10^5
+    sorties only a handful of the thousands of (fleet, place) pairs are ever tried. Ties go
+    to the earlier fleet, then the place first used, then the unused tail.
+
+    With ``merge``, fleets that differ only in their base (when no tail has to fly back to
+    it) share one pool, and every tail starts in it at its base: on theatre-wide problems
+    with dozens of identical fleets this keeps the candidates per load to a few pools.
+    """
+
+    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False) -> None:
+        self.p = p
+        self.tails = tails
+        self.merge = merge
+        into_theatre = any(u.destination in p.theatre for u in p.units)
+        self.pool: dict[str, str] = {}
+        first: dict[tuple, str] = {}
+        for f in p.fleets:
+            key = (f.type, f.carries, f.available, f.turnaround,
+                   f.base if into_theatre else None)
+            self.pool[f.id] = first.setdefault(key, f.id) if merge else f.id
+        self.next_unused = {f.id: 0 for f in p.fleets}
+        pools = sorted(set(self.pool.values()))
+        # Free tails per pool and place, earliest ready first; and per pool over all places.
+        self.free: dict[str, dict[str, list[tuple[int, str, _Tail]]]] = {k: {} for k in pools}
+        self.anywhere: dict[str, list[tuple[int, str, str, _Tail]]] = {k: [] for k in pools}
+        self.rank: dict[str, dict[str, int]] = {k: {} for k in pools}
+        fleet = {f.id: f for f in p.fleets}
+        self.carriers: dict[str, list[tuple[int, FleetData]]] = {}
+        for n in sorted({u.nation for u in p.units}):
+            ids = list(dict.fromkeys(self.pool[f.id] for f in p.carriers(n)))
+            self.carriers[n] = list(enumerate(fleet[k] for k in ids))
+        self._near: dict[tuple[str, str], tuple[int, list[tuple[int, str]]]] = {}
+        self._lift: tuple[str, int, Callable[[int, int], int]] = ("", 0, _same)
+        if merge:
+            for f in p.fleets:
+                self.next_unused[f.id] = len(tails[f.id])
+                for t in tails[f.id]:
+                    self.put(t)
+
+    def near(self, f: FleetData, to: str) -> list[tuple[int, str]]:
+        """The places where fleet ``f`` has tails, by positioning time to ``to``, nearest
+        first; rebuilt only when the fleet reaches a new place."""
+        k = self.pool[f.id]
+        key = (k, to)
+        got = self._near.get(key)
+        if got is None or got[0] != len(self.rank[k]):
+            places = sorted((self.p.block(f.type, a, to), a) for a in self.rank[k])
+            got = (len(self.rank[k]), places)
+            self._near[key] = got
+        return got[1]
+
+    def _head(self, fid: str, loc: str) -> _Tail | None:
+        h = self.free[fid].get(loc)
+        while h and (h[0][2].where != loc or h[0][2].ready != h[0][0]):
+            heapq.heappop(h)  # stale: the tail moved (flew or was evicted) since
+        return h[0][2] if h else None
+
+    def _soonest(self, fid: str) -> int | None:
+        h = self.anywhere[fid]
+        while h and (h[0][3].where != h[0][2] or h[0][3].ready != h[0][0]):
+            heapq.heappop(h)
+        return h[0][0] if h else None
+
+    def take(self, t: _Tail) -> None:
+        """``t`` is about to fly: it leaves its place's pool (or the unused ones)."""
+        fid = t.fleet.id
+        h = self.free[self.pool[fid]].get(t.where)
+        if h and h[0][2] is t:
+            heapq.heappop(h)
+        pool = self.tails[fid]
+        if self.next_unused[fid] < len(pool) and t is pool[self.next_unused[fid]]:
+            self.next_unused[fid] += 1
+
+    def put(self, t: _Tail) -> None:
+        """``t`` has flown and is free again at its new place (unless retired)."""
+        if t.ready >= INF:
+            return
+        k = self.pool[t.fleet.id]
+        self.rank[k].setdefault(t.where, len(self.rank[k]))
+        heapq.heappush(self.free[k].setdefault(t.where, []), (t.ready, t.id, t))
+        heapq.heappush(self.anywhere[k], (t.ready, t.id, t.where, t))
+
+    def best(self, air: _Airspace, u: UnitDemand, rem: dict[str, int], bias: int,
+             big: tuple[int, int, int]):  # type: ignore[no-untyped-def]
+        """The (key, tail, times, load) landing the next load of ``u`` earliest, or None."""
+        p = self.p
+        lo = max(u.release, u.window[0])
+        # No lift leaves before the origin accepts a departure, and a tail flying in waits
+        # for a place on its apron: both hold for every candidate, so the bounds stay valid
+        # while many candidates that tie on flight times alone are never tried.
+        d0 = air.depart_at(u.origin, lo)
+        if d0 >= INF:
+            return None
+        self._lift = (u.origin, d0, air.free_from(u.origin))
+        self.air = air
+        packs: dict[str, tuple[int, dict[str, int], int] | None] = {}
+        # Entries: (key, is_stream, payload). A stream stands for the not yet visited places
+        # of one fleet; its key is a lower bound on all of theirs.
+        queue: list = []
+        n = 0
+        for fi, f in self.carriers[u.nation]:
+            if f.type not in packs:
+                packs[f.type] = _pack(p, u, rem, f)
+            load = packs[f.type]
+            if load is None:
+                continue
+            size = load[0] + sum(load[1].values()) * 100 + load[2] // 100
+            # With a bias, a bigger load may land later: fewer lifts where the
+            # theatre's departures or apron are the scarce resource.
+            credit = round(bias * _share(p, f, load, big)) if bias else 0
+            blk = p.block(f.type, u.origin, u.destination)
+            info = (f, load, credit, blk)
+            pool = self.tails[f.id]
+            if self.next_unused[f.id] < len(pool):
+                t = pool[self.next_unused[f.id]]
+                if t.ready < INF:
+                    key = (self._early(t, u, lo, blk) - credit, -size, (fi, 1 << 30))
+                    queue.append((key, n, False, (t, info)))
+                    n += 1
+            soon = self._soonest(f.id)
+            if soon is not None:
+                key = (max(soon, d0) + blk - credit, -size, (fi, -1))
+                queue.append((key, n, True, (0, soon, info)))
+                n += 1
+        heapq.heapify(queue)
+        free_from = self._lift[2]
+        best = None
+        while queue and (best is None or queue[0][0] < best[0]):
+            key, _, is_stream, item = heapq.heappop(queue)
+            if is_stream:
+                k, soon, info = item
+                f, load, credit, blk = info
+                near = self.near(f, u.origin)
+                # Visit the next place that has a free tail; the stream moves past it.
+                while k < len(near):
+                    pblk, loc = near[k]
+                    k += 1
+                    head = self._head(f.id, loc)
+                    if head is None:
+                        continue
+                    ck = (self._early(head, u, lo, blk) - credit, key[1],
+                          (key[2][0], self.rank[f.id][loc]))
+                    heapq.heappush(queue, (ck, n, False, (head, info)))
+                    n += 1
+                    break
+                if k < len(near):
+                    pblk, nxt = near[k]
+                    if nxt == u.origin:
+                        lb = max(soon, d0) + blk - credit
+                    else:
+                        land = soon + pblk
+                        arrive = max(air.open_at(u.origin, land),
+                                     free_from(land, f.turnaround))
+                        lb = max(arrive + f.turnaround, d0) + blk - credit
+                    heapq.heappush(queue, ((lb, key[1], key[2]), n, True, (k, soon, info)))
+                    n += 1
+                continue
+            t, (f, load, credit, _blk) = item
+            trial = _try(p, air, t, u)
+            if trial is None:
+                continue
+            real = (trial[3] - credit, key[1], key[2])
+            if best is None or real < best[0]:
+                best = (real, t, trial, load)
+        return best
+
+    def _early(self, t: _Tail, u: UnitDemand, lo: int, blk: int) -> int:
+        """A lower bound on when ``t`` can land a load of ``u``."""
+        _, d0, free_from = self._lift
+        if t.where == u.origin:
+            return max(t.ready, d0) + blk
+        leave = self.air.depart_at(t.where, t.ready)
+        if leave >= INF:
+            return INF
+        land = leave + self.p.block(t.fleet.type, t.where, u.origin)
+        # It lands when the origin is open and stays a turnaround on a free place.
+        arrive = max(self.air.open_at(u.origin, land), free_from(land, t.fleet.turnaround))
+        return max(arrive + t.fleet.turnaround, d0) + blk
 
 def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
           ) -> tuple[int, dict[str, int], int] | None:
@@ -133,24 +412,46 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
     return pax, veh, cargo
 
 
-def greedy(p: Problem) -> dict[str, list[LegValue]] | None:
+def greedy(p: Problem, seconds: float | None = None,
+           progress: Callable[[str], None] | None = None) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
     CP-SAT model can hold (a tail that flies back to base after a lift into the theatre is
     done) or not; parking in a small theatre apron or not; and a bias of 480 minutes per
     full largest aircraft, which trades a later landing for fewer, bigger lifts.
+
+    With ``seconds``, variants are run most promising first and no new one is started once
+    the time is spent (the first always runs, so there is a plan whenever one is found).
     """
+    into_theatre = any(u.destination in p.theatre for u in p.units)
     variants = [(True, False, 0), (False, False, 0), (True, False, 480), (False, False, 480)]
-    if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and any(
-            u.destination in p.theatre for u in p.units):
+    if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and into_theatre:
         # Into a theatre with a small apron: park aircraft while there is room.
         variants += [(True, True, 0), (False, True, 0), (False, True, 480)]
-    found = [g for g in (_greedy(p, retire=r, park=k, bias=b) for r, k, b in variants)
-             if g is not None]
+    if not into_theatre:
+        # Retiring only concerns tails flying back from the theatre: one of each pair will do.
+        variants = [v for v in variants if v[0]]
+    # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
+    merge = sum(f.count for f in p.fleets) > MERGE_TAILS
+    # On bigger problems the biased variants usually win: run them first.
+    runs = sorted(range(len(variants)), key=lambda i: (-variants[i][2], i))
+    stop = time.perf_counter() + seconds if seconds is not None else None
+    found: dict[int, dict[str, list[LegValue]]] = {}
+    for n, i in enumerate(runs):
+        if n and stop is not None and time.perf_counter() > stop:
+            log.info("greedy: time spent after %d of %d variants", n, len(runs))
+            break
+        r, k, b = variants[i]
+        if progress:
+            progress(f"greedy variant {n + 1} of {len(runs)}")
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge)
+        if g is not None:
+            found[i] = g
     if not found:
         return None
-    return min(found, key=lambda g: (completion_of(p, g), sum(len(v) for v in g.values())))
+    return min((found[i] for i in sorted(found)),
+               key=lambda g: (completion_of(p, g), sum(len(v) for v in g.values())))
 
 
 def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
@@ -162,8 +463,8 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
     return max(pax / max(1, big[0]), space / max(1, big[1]), mass / max(1, big[2]))
 
 
-def _greedy(p: Problem, retire: bool, park: bool = False,
-            bias: int = 0) -> dict[str, list[LegValue]] | None:
+def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
+            merge: bool = False) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
            max(f.payload_kg for f in p.fleets))
@@ -171,9 +472,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    next_unused = {f.id: 0 for f in p.fleets}
-    # Used tails per fleet and place, earliest ready first.
-    free: dict[str, dict[str, list[tuple[int, str, _Tail]]]] = {f.id: {} for f in p.fleets}
+    pools = _Pools(p, tails, merge)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
@@ -188,6 +487,11 @@ def _greedy(p: Problem, retire: bool, park: bool = False,
     for x in p.units:
         rems[x.id] = {**x.vehicles, "_pax": x.pax, "_cargo": x.cargo_kg}
     ordered_nations = {n for r in befores for n in (*r.first, *r.then)}
+    # Units that may top up a lift, by route, in scheduling order.
+    by_route: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
+    for v in order:
+        if v.nation not in ordered_nations:
+            by_route[(v.origin, v.destination)].append(v)
     for u in order:
         after = max((last_dep.get(n, -1) for r in befores if u.nation in r.then
                      for n in r.first), default=-1)
@@ -196,53 +500,21 @@ def _greedy(p: Problem, retire: bool, park: bool = False,
         rem = rems[u.id]
         while rem["_pax"] > 0 or rem["_cargo"] > 0 or any(
                 rem[c] > 0 for c in u.vehicles):
-            best: tuple[tuple[int, int], _Tail, tuple[int, int, int, int],
-                        tuple[int, dict[str, int], int]] | None = None
-            for f in p.carriers(u.nation):
-                load = _pack(p, u, rem, f)
-                if load is None:
-                    continue
-                pool = tails[f.id]
-                # Among a fleet's tails at one place the earliest-ready one dominates: it
-                # can fly anything a later one can. One candidate per place, plus a fresh tail.
-                for loc, h in free[f.id].items():
-                    while h and (h[0][2].where != loc or h[0][2].ready != h[0][0]):
-                        heapq.heappop(h)  # stale: the tail moved (evicted) since
-                cands = [h[0][2] for h in free[f.id].values() if h]
-                if next_unused[f.id] < len(pool):
-                    cands.append(pool[next_unused[f.id]])
-                for t in cands:
-                    if t.ready >= INF:
-                        continue
-                    trial = _try(p, air, t, u)
-                    if trial is None:
-                        continue
-                    size = load[0] + sum(load[1].values()) * 100 + load[2] // 100
-                    # With a bias, a bigger load may land later: fewer lifts where the
-                    # theatre's departures or apron are the scarce resource.
-                    key = (trial[3] - round(bias * _share(p, f, load, big)), -size)
-                    if best is None or key < best[0]:
-                        best = (key, t, trial, load)
+            best = pools.best(air, u, rem, bias, big)
             if best is None:
                 return None
             _, t, (pd, pa, d, a), load = best
-            heap = free[t.fleet.id].get(t.where)
-            if heap and heap[0][2] is t:
-                heapq.heappop(heap)
+            pools.take(t)
             _commit(p, air, t, u, pd, pa, d, a, load, retire)
-            if t.ready < INF:
-                heapq.heappush(free[t.fleet.id].setdefault(t.where, []), (t.ready, t.id, t))
+            pools.put(t)
             last_dep[u.nation] = max(last_dep.get(u.nation, -1), d)
-            pool = tails[t.fleet.id]
-            if next_unused[t.fleet.id] < len(pool) and t is pool[next_unused[t.fleet.id]]:
-                next_unused[t.fleet.id] += 1
             pax, veh, cargo = load
             rem["_pax"] -= pax
             rem["_cargo"] -= cargo
             for c, k in veh.items():
                 rem[c] -= k
             if u.nation not in ordered_nations:
-                _top_up(p, t, u, order, rems, ordered_nations)
+                _top_up(p, t, u, by_route, rems)
     # Tails that end in the theatre fly home to base.
     out: dict[str, list[LegValue]] = {}
     for pool in tails.values():
@@ -272,7 +544,8 @@ def _renumber(p: Problem, legs: dict[str, list[LegValue]]) -> dict[str, list[Leg
     """Tails of a fleet are identical: give the earliest-flying one the first tail id."""
     out: dict[str, list[LegValue]] = {}
     for f in p.fleets:
-        used = sorted((v for t, v in legs.items() if t in set(f.tails)), key=lambda v: v[0].dep)
+        mine = set(f.tails)
+        used = sorted((v for t, v in legs.items() if t in mine), key=lambda v: v[0].dep)
         for tail, v in zip(f.tails, used, strict=False):
             out[tail] = v
     return out
@@ -286,10 +559,7 @@ def completion_of(p: Problem, legs: dict[str, list[LegValue]]) -> int:
 
 
 def _close_ground(air: _Airspace, a: str, arrived: int, left: int) -> None:
-    lst = air.ground.get(a)
-    if lst and (arrived, INF) in lst:
-        lst.remove((arrived, INF))
-        lst.append((arrived, left))
+    air.close_stay(a, arrived, left)
 
 
 def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
@@ -300,8 +570,13 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
     blk = p.block(f.type, u.origin, u.destination)
     need_pos = t.where != u.origin
     pblk = p.block(f.type, t.where, u.origin) if need_pos else 0
-    # Work back from the wanted lift departure so the aircraft does not wait needlessly.
-    pd = max(t.ready, lo - pblk - f.turnaround) if need_pos else t.ready
+    # Work back from the wanted lift departure so the aircraft does not wait needlessly;
+    # if the origin is closed when it would land, it lands before closing and waits there.
+    pd = t.ready
+    if need_pos:
+        want = air.depart_at(u.origin, lo) - f.turnaround
+        land = air.open_before(u.origin, want) if want < INF else None
+        pd = max(t.ready, (land if land is not None else lo - f.turnaround) - pblk)
     for _ in range(400):
         if need_pos:
             pd = air.depart_at(t.where, pd)
@@ -367,11 +642,13 @@ def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) ->
     return None
 
 
-def _top_up(p: Problem, t: _Tail, u: UnitDemand, order: list[UnitDemand],
-            rems: dict[str, dict[str, int]], skip: set[str]) -> None:
+def _top_up(p: Problem, t: _Tail, u: UnitDemand,
+            by_route: dict[tuple[str, str], list[UnitDemand]],
+            rems: dict[str, dict[str, int]]) -> None:
     """Fill the lift just committed for ``u`` with other released units on the same route.
 
-    Only units free of ``before`` rules are added, so order rules cannot be broken.
+    Only units free of ``before`` rules are listed in ``by_route``, so order rules cannot be
+    broken. Units with nothing left are dropped from their route's list as they are met.
     """
     f = t.fleet
     lift = t.legs[-1] if t.legs[-1].kind == "lift" else t.legs[-2]
@@ -382,14 +659,17 @@ def _top_up(p: Problem, t: _Tail, u: UnitDemand, order: list[UnitDemand],
                               + sum(n * p.vehicle_mass[c] for c, n in ld[2].items())
                               for ld in lift.loads)
     added = []
-    for v in order:
+    pending = by_route.get((lift.origin, lift.destination), [])
+    done = False
+    for v in pending:
         if seats <= 0 and mass <= 0:
             break
         rem = rems[v.id]
-        if (v.id == u.id or v.nation in skip or v.nation not in f.carries
-                or (v.origin, v.destination) != (lift.origin, lift.destination)
-                or not max(v.release, v.window[0]) <= lift.dep <= v.window[1]
-                or not (rem["_pax"] or rem["_cargo"] or any(rem[c] for c in v.vehicles))):
+        if not (rem["_pax"] or rem["_cargo"] or any(rem[c] for c in v.vehicles)):
+            done = True
+            continue
+        if (v.id == u.id or v.nation not in f.carries
+                or not max(v.release, v.window[0]) <= lift.dep <= v.window[1]):
             continue
         veh: dict[str, int] = {}
         for c in sorted(v.vehicles, key=lambda c: -p.space_cm.get((c, f.type), 0)):
@@ -412,6 +692,9 @@ def _top_up(p: Problem, t: _Tail, u: UnitDemand, order: list[UnitDemand],
             for c, n in veh.items():
                 rem[c] -= n
             added.append((v.id, pax, veh, cargo))
+    if done or added:
+        pending[:] = [v for v in pending if rems[v.id]["_pax"] or rems[v.id]["_cargo"]
+                      or any(rems[v.id][c] for c in v.vehicles)]
     if added:
         i = t.legs.index(lift)
         t.legs[i] = replace(lift, loads=(*lift.loads, *added))
