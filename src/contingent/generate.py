@@ -291,12 +291,17 @@ class _Generator:
     def capacity(self) -> float:
         """Lifts (Il-76 equivalents) the fleet could fly in one phase window, roughly."""
         total = 0.0
+        # The mean distance depends only on the nations carried; many fleets share theirs.
+        mean_km: dict[tuple[str, ...], float] = {}
         for f in self.fleets:
             seats, payload, space, kmh, extra, turn = _TYPES[f.type]
-            homes = [a for a in self.homes
-                     if any(a.id in self.home_of[n] for n in f.carries)] or self.homes
-            km = sum(_km(t.lat, t.lon, h.lat, h.lon) for t in self.theatre for h in homes)
-            km /= len(self.theatre) * len(homes)
+            key = tuple(f.carries)
+            if key not in mean_km:
+                homes = [a for a in self.homes
+                         if any(a.id in self.home_of[n] for n in f.carries)] or self.homes
+                km = sum(_km(t.lat, t.lon, h.lat, h.lon) for t in self.theatre for h in homes)
+                mean_km[key] = km / (len(self.theatre) * len(homes))
+            km = mean_km[key]
             cycle = 2 * (km / kmh * 60 + extra + turn)
             per_day = 1440 / cycle
             equiv = min(seats / _IL76[0], payload / _IL76[1], space / _IL76[2] if space else 0.2)
@@ -413,10 +418,13 @@ class _Generator:
         w = _width(sum(n for _, n in chosen))
         i = 0
         late = max(0.25, RELEASE_SPREAD * self.days)
+        theatre: dict[str, _Airfield] = {}
+        for a in self.theatre:
+            theatre.setdefault(a.id, a)  # the first of a repeated id, as a scan would find
         for u, n_fac in chosen:
             share = r.uniform(0.3, 0.6) if n_fac == 1 else r.uniform(0.2, 0.3)
             if u.mode == "air":
-                near = next(a for a in self.theatre if a.id == u.theatre)
+                near = theatre[u.theatre]
                 lat0, lon0 = near.lat, near.lon
             else:
                 lat0, lon0 = self.lat0, self.lon0

@@ -18,7 +18,14 @@ from contingent.errors import InputError
 from contingent.scenario.disruptions import cross_check_disruptions
 from contingent.scenario.model import Scenario
 from contingent.scenario.provenance import strip_provenance
-from contingent.scenario.yamlio import PathKey, format_path, line_of, read_text, read_yaml
+from contingent.scenario.yamlio import (
+    PathKey,
+    format_path,
+    line_of,
+    paused_gc,
+    read_text,
+    read_yaml,
+)
 
 _COLLECTIONS = (
     "airfields", "aircraft_types", "fleets", "units", "facilities",
@@ -63,6 +70,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 def loads_scenario(text: str, file: str = "<string>") -> Scenario:
     """Load and validate a scenario from YAML text."""
+    with paused_gc():
+        return _loads_scenario(text, file)
+
+
+def _loads_scenario(text: str, file: str) -> Scenario:
     data, lines = read_yaml(text, file)
     if not isinstance(data, dict):
         raise InputError("a scenario must be a YAML mapping", file=file, line=1)
@@ -72,7 +84,7 @@ def loads_scenario(text: str, file: str = "<string>") -> Scenario:
                          line=line_of(lines, ("sources",)), field="sources")
     clean, figures = strip_provenance(data, lines, file, set(map(str, sources)))
     # pydantic's lax mode would take `count: true` as 1; no scenario field is a boolean.
-    booleans = list(_booleans(clean, data, lines, file))
+    booleans = list(_booleans(clean, data, lines, file)) if _has_boolean(clean) else []
     if booleans:
         booleans[0].more = booleans[1:]
         raise booleans[0]
@@ -154,6 +166,25 @@ def _booleans(node: Any, data: Any, lines: dict[PathKey, int], file: str,
             yield from _booleans(v, data, lines, file, (*path, i))
 
 
+def _has_boolean(data: Any) -> bool:
+    """Whether :func:`_booleans` would find anything: a quick scan without paths."""
+    stack = [v for k, v in data.items() if k != "disruptions"] if isinstance(data, dict) else [data]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif isinstance(node, bool):
+            return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def _exists(data: Any, loc: PathKey) -> bool:
     cur = data
     for k in loc:
@@ -205,6 +236,17 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
     for ri, r in enumerate(s.road_routes):
         if r.from_ == r.to:
             yield err(("road_routes", ri, "to"), "a road route must join two different places")
+    # Whether a unit fits some aircraft depends only on its nation, whether it has personnel
+    # and which vehicle classes it brings.
+    fitting: dict[tuple[str, bool, frozenset[str]], bool] = {}
+
+    def fits(u: Any) -> bool:
+        key = (u.nation, bool(u.personnel), frozenset(u.vehicles))
+        ok = fitting.get(key)
+        if ok is None:
+            ok = fitting[key] = _fits_some_aircraft(s, u)
+        return ok
+
     guard_total: Counter[str] = Counter()
     for fi, fac in enumerate(s.facilities):
         for gi, guard in enumerate(fac.guards):
@@ -250,7 +292,7 @@ def _cross_check(s: Scenario, data: Any, lines: dict[PathKey, int], file: str):
         if not bad and u.theatre not in s.operation.theatre_airfields:
             yield err(("units", ui, "theatre"),
                       f"{u.theatre!r} is not one of the operation's theatre airfields")
-        if not bad and not _fits_some_aircraft(s, u):
+        if not bad and not fits(u):
             yield err(("units", ui, "id"),
                       f"unit fits no aircraft: no fleet that carries {u.nation} can take its "
                       "personnel and every vehicle class")

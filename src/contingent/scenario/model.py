@@ -62,15 +62,26 @@ class _Frozen(BaseModel):
     @classmethod
     def _times(cls, v: object, info: object) -> object:
         # Parse every datetime-typed field ourselves so naive times are refused by name.
-        name = getattr(info, "field_name", None)
-        if name is None:
+        if v is None:
             return v
-        ann = cls.model_fields[name].annotation
-        if ann is datetime or ann == (datetime | None):
-            if v is None:
-                return v
-            return parse_time(v)
-        return v
+        name = getattr(info, "field_name", None)
+        if name is None or name not in _time_fields(cls):
+            return v
+        return parse_time(v)
+
+
+_TIME_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _time_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """Names of a model's fields typed ``datetime`` or ``datetime | None`` (cached)."""
+    names = _TIME_FIELDS.get(cls)
+    if names is None:
+        names = _TIME_FIELDS[cls] = frozenset(
+            name for name, f in cls.model_fields.items()
+            if f.annotation is datetime or f.annotation == (datetime | None)
+        )
+    return names
 
 
 class PhaseWindow(_Frozen):

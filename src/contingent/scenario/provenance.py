@@ -21,6 +21,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # A source written as a register id (R2) or id/fact (R2/F15) must name a declared source.
 _SOURCE_ID = re.compile(r"^([A-Z][A-Za-z0-9_-]*)(?:/([A-Z][A-Za-z0-9_.-]*))?$")
 _PROVENANCE_KEYS = ("source", "assumed")
+_FIGURE_KEYS = frozenset({"value", *_PROVENANCE_KEYS})
 Kind = Literal["reported", "assumed"]
 
 
@@ -96,39 +97,70 @@ def strip_provenance(
                 )
         return ("reported" if key == "source" else "assumed", text.strip())
 
-    def walk(node: Any, path: PathKey, inherited: tuple[Kind, str] | None) -> Any:
+    def figure(label: str, path: PathKey, value: Any, scope: tuple[Kind, str]) -> None:
+        line = lines.get(path)
+        if line is None:
+            line = line_of(lines, path)
+        figures.append(Figure(label or "(document)", value, scope[0], scope[1], line))
+
+    # ``label`` is ``format_path(path, root)`` without its "(document)" default, built up
+    # along the walk instead of from the root for every figure.
+    def walk(node: Any, path: PathKey, label: str, inherited: tuple[Kind, str] | None) -> Any:
         if isinstance(node, dict):
-            own = provenance_of(node, path)
-            scope = own or inherited
-            if "value" in node and set(node) <= {"value", *_PROVENANCE_KEYS}:
+            if "source" in node or "assumed" in node:
+                own = provenance_of(node, path)
+                scope = own or inherited
+            else:
+                scope = inherited
+            if "value" in node and set(node) <= _FIGURE_KEYS:
                 value = node["value"]
                 if isinstance(value, dict | list):
                     raise InputError("a figure's 'value' must be a single value", **where(path))
                 if scope is None:
                     raise InputError("figure has no provenance: add 'source:' or 'assumed:'",
                                      **where(path))
-                figures.append(Figure(format_path(path, root), value, scope[0], scope[1],
-                                      line_of(lines, path)))
+                figure(label, path, value, scope)
                 return value
-            return {
-                k: walk(v, (*path, k), scope)
-                for k, v in node.items()
-                if k not in _PROVENANCE_KEYS
-            }
+            out = {}
+            for k, v in node.items():
+                if k in _PROVENANCE_KEYS:
+                    continue
+                sub = f"{label}.{k}" if label else k
+                if type(v) is dict or type(v) is list:
+                    out[k] = walk(v, (*path, k), sub, scope)
+                else:
+                    out[k] = leaf(v, (*path, k), sub, scope)
+            return out
         if isinstance(node, list):
-            return [walk(v, (*path, i), inherited) for i, v in enumerate(node)]
-        if is_figure(node):
+            items = []
+            for i, v in enumerate(node):
+                item_id = v.get("id") if isinstance(v, dict) else None
+                sub = f"{label}[{item_id if isinstance(item_id, str | int) else i}]"
+                items.append(walk(v, (*path, i), sub, inherited))
+            return items
+        return leaf(node, path, label, inherited)
+
+    def leaf(node: Any, path: PathKey, label: str, inherited: tuple[Kind, str] | None) -> Any:
+        if isinstance(node, dict | list):
+            return walk(node, path, label, inherited)
+        kind = type(node)
+        if kind is str:
+            fig = bool(_DATE.match(node) or _CLOCK.match(node))
+        elif kind is int or kind is float:
+            fig = True
+        else:
+            fig = is_figure(node)
+        if fig:
             if inherited is None:
                 raise InputError(
                     f"figure {node!r} has no provenance: write {{value: ..., source: ...}} "
                     "or {value: ..., assumed: <reason>}",
                     **where(path),
                 )
-            figures.append(Figure(format_path(path, root), node, inherited[0], inherited[1],
-                                  line_of(lines, path)))
+            figure(label, path, node, inherited)
         return node
 
     if not isinstance(data, dict):
         return data, figures
-    out = {k: (v if k == "sources" else walk(v, (k,), None)) for k, v in data.items()}
+    out = {k: (v if k == "sources" else walk(v, (k,), k, None)) for k, v in data.items()}
     return out, figures
