@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Problem", "build_problem", "plan"]
 
+#: Units above which the CP-SAT model is not expected to fit and the heuristic gets more time.
+LARGE = 500
+
 
 def _tails_and_legs(p: Problem, legs: int | None) -> tuple[dict[str, int], int]:
     """How many tails per fleet and lift slots per tail the model gets.
@@ -60,6 +63,7 @@ def plan(
     legs: int | None = None,
     progress: Callable[[str], None] | None = None,
     max_model: int = 60_000,
+    rounds: int = 50,
 ) -> Plan:
     """Plan one phase: earliest completion, then fewest sorties.
 
@@ -80,6 +84,9 @@ def plan(
     max_model
         Largest CP-SAT model (aircraft x slots x units) worth building; above it the greedy
         plan is returned with its bounds.
+    rounds
+        Improvement rounds of the greedy before CP-SAT (fewer if the time runs out: on a
+        slow machine a long search can then end differently).
 
     Returns
     -------
@@ -101,7 +108,11 @@ def plan(
     limit = time_limit or 30.0
     if progress:
         progress("greedy warm start")
-    warm = greedy(p)
+    # Half the time for the heuristic and its improvement rounds (three quarters where the
+    # CP-SAT model will be too big to build); its first variant always runs to the end.
+    share = 0.75 if len(p.units) > LARGE else 0.5
+    warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
+                  rounds=rounds, target=lb.minute)
     upper = completion_of(p, warm) if warm is not None else None
     if upper is not None and upper > lb.minute:
         if progress:
@@ -112,8 +123,12 @@ def plan(
             bounds = sorted([*bounds, flow], key=lambda b: -b.minute)
             lb = bounds[0]
             plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
-    tails, n_legs = _tails_and_legs(p, legs)
-    if warm is not None:
+    if warm is not None and len(p.units) > LARGE:
+        # Far past what the model can hold: skip sizing it.
+        tails, n_legs = {f.id: 0 for f in p.fleets}, 0
+    else:
+        tails, n_legs = _tails_and_legs(p, legs)
+    if warm is not None and n_legs:
         # Around the greedy's plan: the tails it used plus spares, one more lift per tail than
         # its busiest one. A smaller model searches better; the proof of optimality never
         # relies on it (only on the independent bounds).
@@ -125,11 +140,11 @@ def plan(
         if legs is None:
             n_legs = most + 1
     log.info("model: %s tails, %d legs per tail", tails, n_legs)
-    if progress:
-        progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
     # Loads are one integer per unit and slot: past this size the model takes longer to build
     # than the search can repay, and the greedy plan (with its bound) is the answer.
-    size = sum(tails.values()) * n_legs * max(1, len(p.units))
+    size = sum(tails.values()) * n_legs * max(1, len(p.units)) if n_legs else max_model + 1
+    if progress and size <= max_model:
+        progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
     searched = False  # whether CP-SAT's first stage ran (its bound is then worth listing)
     if warm is not None and size > max_model:
         log.info("model too large (%d unit-slots > %d): greedy plan only", size, max_model)

@@ -39,12 +39,17 @@ def build_plan(p: Problem, sol: Solution) -> tuple[list[Sortie], list[RoadMove],
     ]
     handovers = []
     if p.phase == "withdrawal":
+        # A unit is released by the last of its facilities to be handed over (all of them,
+        # if several are handed over at that moment).
+        released: dict[str, list[str]] = {}
+        for u, facs in s.unit_facilities.items():
+            if not facs:
+                continue
+            last = max(s.facility[x].handover for x in facs)
+            for x in facs:
+                if s.facility[x].handover == last:
+                    released.setdefault(x, []).append(u)
         for fac in sorted(s.facilities, key=lambda f: (f.handover, f.id)):
-            # A unit is released by the last of its facilities to be handed over.
-            released = tuple(
-                u for u, facs in s.unit_facilities.items()
-                if facs and max(s.facility[x].handover for x in facs) == fac.handover
-                and fac.id in facs
-            )
-            handovers.append(Handover(fac.id, fac.handover.astimezone(s.operation.tz), released))
+            handovers.append(Handover(fac.id, fac.handover.astimezone(s.operation.tz),
+                                      tuple(released.get(fac.id, ()))))
     return sorties, roads, handovers

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import logging
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -218,8 +219,10 @@ class _Pools:
     with dozens of identical fleets this keeps the candidates per load to a few pools.
     """
 
-    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False) -> None:
+    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False,
+                 thrift: bool = False) -> None:
         self.p = p
+        self.thrift = thrift
         self.tails = tails
         self.merge = merge
         into_theatre = any(u.destination in p.theatre for u in p.units)
@@ -325,12 +328,13 @@ class _Pools:
             if self.next_unused[f.id] < len(pool):
                 t = pool[self.next_unused[f.id]]
                 if t.ready < INF:
-                    key = (self._early(t, u, lo, blk) - credit, -size, (fi, 1 << 30))
+                    pos = p.block(f.type, t.where, u.origin) if self.thrift else 0
+                    key = (self._early(t, u, lo, blk) - credit, -size, pos, (fi, 1 << 30))
                     queue.append((key, n, False, (t, info)))
                     n += 1
             soon = self._soonest(f.id)
             if soon is not None:
-                key = (max(soon, d0) + blk - credit, -size, (fi, -1))
+                key = (max(soon, d0) + blk - credit, -size, 0, (fi, -1))
                 queue.append((key, n, True, (0, soon, info)))
                 n += 1
         heapq.heapify(queue)
@@ -350,7 +354,7 @@ class _Pools:
                     if head is None:
                         continue
                     ck = (self._early(head, u, lo, blk) - credit, key[1],
-                          (key[2][0], self.rank[f.id][loc]))
+                          pblk if self.thrift else 0, (key[3][0], self.rank[f.id][loc]))
                     heapq.heappush(queue, (ck, n, False, (head, info)))
                     n += 1
                     break
@@ -363,14 +367,15 @@ class _Pools:
                         arrive = max(air.open_at(u.origin, land),
                                      free_from(land, f.turnaround))
                         lb = max(arrive + f.turnaround, d0) + blk - credit
-                    heapq.heappush(queue, ((lb, key[1], key[2]), n, True, (k, soon, info)))
+                    heapq.heappush(queue, ((lb, key[1], pblk if self.thrift else 0, key[3]),
+                                           n, True, (k, soon, info)))
                     n += 1
                 continue
             t, (f, load, credit, _blk) = item
             trial = _try(p, air, t, u)
             if trial is None:
                 continue
-            real = (trial[3] - credit, key[1], key[2])
+            real = (trial[3] - credit, key[1], key[2], key[3])
             if best is None or real < best[0]:
                 best = (real, t, trial, load)
         return best
@@ -413,7 +418,8 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
 
 
 def greedy(p: Problem, seconds: float | None = None,
-           progress: Callable[[str], None] | None = None) -> dict[str, list[LegValue]] | None:
+           progress: Callable[[str], None] | None = None, rounds: int = 0,
+           target: int | None = None) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
@@ -423,6 +429,8 @@ def greedy(p: Problem, seconds: float | None = None,
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
+    Then up to ``rounds`` rounds of :func:`_squeaky` improve the best one, unless its
+    completion already meets ``target`` (a lower bound) or the time is spent.
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
     variants = [(True, False, 0), (False, False, 0), (True, False, 480), (False, False, 480)]
@@ -450,8 +458,56 @@ def greedy(p: Problem, seconds: float | None = None,
             found[i] = g
     if not found:
         return None
-    return min((found[i] for i in sorted(found)),
-               key=lambda g: (completion_of(p, g), sum(len(v) for v in g.values())))
+
+    def score(g: dict[str, list[LegValue]]) -> tuple[int, int]:
+        return completion_of(p, g), sum(len(v) for v in g.values())
+
+    first = min(sorted(found), key=lambda i: score(found[i]))
+    best = found[first]
+    if rounds and (target is None or completion_of(p, best) > target):
+        best = _squeaky(p, best, variants[first], merge, rounds, stop, target, score,
+                        progress)
+    return best
+
+
+def _squeaky(p: Problem, start: dict[str, list[LegValue]], variant: tuple[bool, bool, int],
+             merge: bool, rounds: int, stop: float | None, target: int | None,
+             score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
+             progress: Callable[[str], None] | None) -> dict[str, list[LegValue]]:
+    """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
+
+    Each round moves the units landing in the last hour of the current plan forward in the
+    greedy's order by a random 0.5 to 4 hours (a fixed seed: the same rounds give the same
+    plan) and re-runs the greedy; the best plan seen is kept.
+    """
+    rng = random.Random(0)
+    boost: dict[str, int] = defaultdict(int)
+    best, cur = start, start
+    r, k, b = variant
+    for n in range(rounds):
+        if stop is not None and time.perf_counter() > stop:
+            log.info("greedy: time spent after %d improvement rounds", n)
+            break
+        land: dict[str, int] = {}
+        for legs in cur.values():
+            for leg in legs:
+                for ld in leg.loads:
+                    land[ld[0]] = max(land.get(ld[0], 0), leg.arr)
+        end = max(land.values(), default=0)
+        for uid in sorted(land):
+            if land[uid] >= end - 60:
+                boost[uid] += rng.randint(30, 240)
+        if progress and n % 10 == 0:
+            progress(f"greedy improvement round {n + 1} of {rounds}")
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, boost=boost)
+        if g is None:
+            continue
+        cur = g
+        if score(g) < score(best):
+            best = g
+            if target is not None and completion_of(p, g) <= target:
+                break
+    return best
 
 
 def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
@@ -464,7 +520,8 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 
 
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
-            merge: bool = False) -> dict[str, list[LegValue]] | None:
+            merge: bool = False, thrift: bool = False,
+            boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
            max(f.payload_kg for f in p.fleets))
@@ -472,7 +529,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    pools = _Pools(p, tails, merge)
+    pools = _Pools(p, tails, merge, thrift)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
@@ -481,7 +538,9 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
             for n in r.then:
                 rank[n] = max(rank.get(n, 0), 1 + max(rank.get(x, 0) for x in r.first))
     last_dep: dict[str, int] = {r.nation: p.minutes(r.start) for r in p.roads}
-    order = sorted(p.units, key=lambda u: (rank.get(u.nation, 0), max(u.release, u.window[0]),
+    ahead = boost or {}
+    order = sorted(p.units, key=lambda u: (rank.get(u.nation, 0),
+                                           max(u.release, u.window[0]) - ahead.get(u.id, 0),
                                            u.window[1], u.id))
     rems: dict[str, dict[str, int]] = {}
     for x in p.units:
