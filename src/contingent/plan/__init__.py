@@ -24,6 +24,7 @@ from contingent.plan.cpsat import CpSatModel, Solution
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import flow_bound
 from contingent.plan.problem import Problem, build_problem
+from contingent.plan.workbound import work_bound
 from contingent.planfile import Bound, Plan
 from contingent.scenario.model import Phase, Scenario
 
@@ -116,11 +117,20 @@ def plan(
     upper = completion_of(p, warm) if warm is not None else None
     if upper is not None and upper > lb.minute:
         if progress:
-            progress("flow LP bound")
-        # A fifth of the time limit: the bound is worth having, but not the whole budget.
-        flow = flow_bound(p, lb.minute, upper, seconds=0.2 * limit)
-        if flow is not None:
-            bounds = sorted([*bounds, flow], key=lambda b: -b.minute)
+            progress("fleet-work and flow LP bounds")
+        # The fleet-work LP is small (fleet classes x routes); the flow LP gets a fifth of the
+        # time limit: the bound is worth having, but not the whole budget.
+        extra = [work_bound(p, seconds=0.05 * limit)]
+        if extra[0] is not None and extra[0].minute > upper:
+            # A plan beat it: not a relaxation after all. Never claim it.
+            log.warning("fleet-work bound above an achieved completion; discarded")
+            extra = [None]
+        if extra[0] is None or extra[0].minute < upper:
+            extra.append(flow_bound(p, max(lb.minute, extra[0].minute if extra[0] else 0),
+                                    upper, seconds=0.2 * limit))
+        found = [b for b in extra if b is not None]
+        if found:
+            bounds = sorted([*bounds, *found], key=lambda b: -b.minute)
             lb = bounds[0]
             plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
     if warm is not None and len(p.units) > LARGE:

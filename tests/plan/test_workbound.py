@@ -1,0 +1,71 @@
+"""The fleet-work bound: exact on a case worked by hand, never above a plan, fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contingent.check import check
+from contingent.generate import generate
+from contingent.plan import plan
+from contingent.plan.greedy import completion_of, greedy
+from contingent.plan.problem import build_problem
+from contingent.plan.workbound import work_bound
+from contingent.scenario import loads_scenario
+
+TINY = (Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text()
+
+
+def _one_tail_three_lifts():
+    text = (TINY.replace("count: 2, base: HOM", "count: 1, base: HOM")
+            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
+            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
+    return build_problem(loads_scenario(text, "tiny-one-tail.yaml"), "withdrawal")
+
+
+def test_one_tail_three_lifts_is_exact():
+    # 150 passengers, 50 seats: three lifts THA->HOM by one tail based at HOM. Each lift costs
+    # positioning in (B), a turnaround, the lift (B) and the turnaround before the positioning;
+    # the first positioning has no turnaround before it: 3 * (2B + 2ta) - ta.
+    p = _one_tail_three_lifts()
+    blk = p.block("JET", "THA", "HOM")
+    assert p.block("JET", "HOM", "THA") == blk
+    ta = p.fleets[0].turnaround
+    bound = work_bound(p)
+    assert bound is not None and bound.name == "fleet-work"
+    assert bound.minute == 6 * blk + 5 * ta
+    # The greedy flies exactly that chain: the bound is tight.
+    assert completion_of(p, greedy(p)) == bound.minute
+
+
+def test_more_aircraft_lower_bound():
+    p = _one_tail_three_lifts()
+    one = work_bound(p)
+    text = (TINY.replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
+            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
+    two = work_bound(build_problem(loads_scenario(text, "tiny-two.yaml"), "withdrawal"))
+    assert one is not None and two is not None
+    assert two.minute < one.minute
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
+def test_never_above_a_checked_plan(seed, phase):
+    s = loads_scenario(generate(40, 8, 24, 4, seed), f"g{seed}.yaml")
+    p = build_problem(s, phase)
+    legs = greedy(p)
+    assert legs is not None
+    bound = work_bound(p)
+    assert bound is not None
+    assert bound.minute <= completion_of(p, legs)
+
+
+def test_planner_lists_it_and_its_plan_passes_the_checker():
+    s = loads_scenario(generate(60, 10, 30, 4, 5), "g5.yaml")
+    pl = plan(s, "deployment", time_limit=5, workers=1)
+    names = [b.name for b in pl.bounds]
+    assert "fleet-work" in names
+    assert check(s, pl) == []
+    work = next(b for b in pl.bounds if b.name == "fleet-work")
+    assert pl.completion is not None and work.value <= pl.completion
