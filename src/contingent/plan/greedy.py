@@ -76,6 +76,12 @@ class _Airspace:
                          for a in s.airfields if a.closures}
         self.park = False
         self.parked: dict[str, list[_Tail]] = defaultdict(list)
+        # Units by origin and what is left of each (set by the greedy when tails may fly
+        # back to an origin instead of base).
+        self.retire = True
+        self.pending: dict[str, list[UnitDemand]] = {}
+        self.rems: dict[str, dict[str, int]] | None = None
+        self.nearest: dict[tuple[str, str], list[str]] = {}
 
     def _grow(self, t: int) -> None:
         if t <= self.size:
@@ -220,9 +226,9 @@ class _Pools:
     """
 
     def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False,
-                 thrift: bool = False) -> None:
+                 empty: float = 0.0) -> None:
         self.p = p
-        self.thrift = thrift
+        self.empty = empty
         self.tails = tails
         self.merge = merge
         into_theatre = any(u.destination in p.theatre for u in p.units)
@@ -328,9 +334,9 @@ class _Pools:
             if self.next_unused[f.id] < len(pool):
                 t = pool[self.next_unused[f.id]]
                 if t.ready < INF:
-                    pos = p.block(f.type, t.where, u.origin) if self.thrift else 0
-                    key = (self._early(t, u, lo, blk) - credit, -size, pos, (fi, 1 << 30))
-                    queue.append((key, n, False, (t, info)))
+                    pay = round(self.empty * p.block(f.type, t.where, u.origin))
+                    key = (self._early(t, u, lo, blk) - credit + pay, -size, 0, (fi, 1 << 30))
+                    queue.append((key, n, False, (t, info, pay)))
                     n += 1
             soon = self._soonest(f.id)
             if soon is not None:
@@ -353,9 +359,10 @@ class _Pools:
                     head = self._head(f.id, loc)
                     if head is None:
                         continue
-                    ck = (self._early(head, u, lo, blk) - credit, key[1],
-                          pblk if self.thrift else 0, (key[3][0], self.rank[f.id][loc]))
-                    heapq.heappush(queue, (ck, n, False, (head, info)))
+                    pay = round(self.empty * pblk)
+                    ck = (self._early(head, u, lo, blk) - credit + pay, key[1], 0,
+                          (key[3][0], self.rank[f.id][loc]))
+                    heapq.heappush(queue, (ck, n, False, (head, info, pay)))
                     n += 1
                     break
                 if k < len(near):
@@ -367,15 +374,15 @@ class _Pools:
                         arrive = max(air.open_at(u.origin, land),
                                      free_from(land, f.turnaround))
                         lb = max(arrive + f.turnaround, d0) + blk - credit
-                    heapq.heappush(queue, ((lb, key[1], pblk if self.thrift else 0, key[3]),
-                                           n, True, (k, soon, info)))
+                    lb += round(self.empty * pblk)
+                    heapq.heappush(queue, ((lb, key[1], 0, key[3]), n, True, (k, soon, info)))
                     n += 1
                 continue
-            t, (f, load, credit, _blk) = item
+            t, (f, load, credit, _blk), pay = item
             trial = _try(p, air, t, u)
             if trial is None:
                 continue
-            real = (trial[3] - credit, key[1], key[2], key[3])
+            real = (trial[3] - credit + pay, key[1], key[2], key[3])
             if best is None or real < best[0]:
                 best = (real, t, trial, load)
         return best
@@ -424,8 +431,9 @@ def greedy(p: Problem, seconds: float | None = None,
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
     CP-SAT model can hold (a tail that flies back to base after a lift into the theatre is
-    done) or not; parking in a small theatre apron or not; and a bias of 480 minutes per
-    full largest aircraft, which trades a later landing for fewer, bigger lifts.
+    done) or not; parking in a small theatre apron or not; flying out of the theatre to the
+    lift's origin while units wait there, or to base; and a bias of 480 minutes per full
+    largest aircraft, which trades a later landing for fewer, bigger lifts.
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
@@ -433,11 +441,16 @@ def greedy(p: Problem, seconds: float | None = None,
     completion already meets ``target`` (a lower bound) or the time is spent.
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
-    variants = [(True, False, 0), (False, False, 0), (True, False, 480), (False, False, 480)]
+    variants: list[tuple[bool, bool, int, bool]] = [
+        (True, False, 0, False), (False, False, 0, False), (True, False, 480, False),
+        (False, False, 480, False)]
     if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and into_theatre:
         # Into a theatre with a small apron: park aircraft while there is room.
-        variants += [(True, True, 0), (False, True, 0), (False, True, 480)]
-    if not into_theatre:
+        variants += [(True, True, 0, False), (False, True, 0, False), (False, True, 480, False)]
+    if into_theatre:
+        # Out of the theatre straight back to an origin where units wait, not via base.
+        variants += [(False, False, 0, True), (False, False, 480, True)]
+    else:
         # Retiring only concerns tails flying back from the theatre: one of each pair will do.
         variants = [v for v in variants if v[0]]
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
@@ -450,10 +463,10 @@ def greedy(p: Problem, seconds: float | None = None,
         if n and stop is not None and time.perf_counter() > stop:
             log.info("greedy: time spent after %d of %d variants", n, len(runs))
             break
-        r, k, b = variants[i]
+        r, k, b, sh = variants[i]
         if progress:
             progress(f"greedy variant {n + 1} of {len(runs)}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge)
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh)
         if g is not None:
             found[i] = g
     if not found:
@@ -470,7 +483,8 @@ def greedy(p: Problem, seconds: float | None = None,
     return best
 
 
-def _squeaky(p: Problem, start: dict[str, list[LegValue]], variant: tuple[bool, bool, int],
+def _squeaky(p: Problem, start: dict[str, list[LegValue]],
+             variant: tuple[bool, bool, int, bool],
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None) -> dict[str, list[LegValue]]:
@@ -483,7 +497,7 @@ def _squeaky(p: Problem, start: dict[str, list[LegValue]], variant: tuple[bool, 
     rng = random.Random(0)
     boost: dict[str, int] = defaultdict(int)
     best, cur = start, start
-    r, k, b = variant
+    r, k, b, sh = variant
     for n in range(rounds):
         if stop is not None and time.perf_counter() > stop:
             log.info("greedy: time spent after %d improvement rounds", n)
@@ -499,7 +513,7 @@ def _squeaky(p: Problem, start: dict[str, list[LegValue]], variant: tuple[bool, 
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, boost=boost)
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh, boost=boost)
         if g is None:
             continue
         cur = g
@@ -520,7 +534,7 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 
 
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
-            merge: bool = False, thrift: bool = False,
+            merge: bool = False, empty: float = 0.0, shuttle: bool = False,
             boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
@@ -529,7 +543,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    pools = _Pools(p, tails, merge, thrift)
+    pools = _Pools(p, tails, merge, empty)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
@@ -546,6 +560,11 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     for x in p.units:
         rems[x.id] = {**x.vehicles, "_pax": x.pax, "_cargo": x.cargo_kg}
     ordered_nations = {n for r in befores for n in (*r.first, *r.then)}
+    air.retire = retire
+    if shuttle and not retire:
+        air.rems = rems
+        for v in order:
+            air.pending.setdefault(v.origin, []).append(v)
     # Units that may top up a lift, by route, in scheduling order.
     by_route: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
     for v in order:
@@ -672,7 +691,8 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
                 pd += 15
                 continue
             return pd, pa, d, a
-        leave = _return_time(p, air, t, u.destination, a) if _returns(p, t, u) else INF
+        leave = (_return_time(p, air, t, u.destination, a, _back(air, t, u, air.retire))
+                 if _returns(p, t, u) else INF)
         if leave is None:
             return None
         if not air.ground_ok(u.destination, a, min(leave, a + 1) if leave >= INF else leave):
@@ -687,14 +707,41 @@ def _returns(p: Problem, t: _Tail, u: UnitDemand) -> bool:
     return u.destination in p.theatre and u.destination != t.fleet.base
 
 
-def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) -> int | None:
-    blk = p.block(t.fleet.type, at, t.fleet.base)
+def _back(air: _Airspace, t: _Tail, u: UnitDemand, retire: bool) -> str:
+    """Where a tail flies after a lift into the theatre: to the nearest origin where units
+    it may carry still wait (saving a leg through base), else to base. Retiring tails (the
+    CP-SAT model's chain shape) always go to base."""
+    f = t.fleet
+    if retire or air.rems is None:
+        return f.base
+    p = air.p
+    key = (f.type, u.destination)
+    if key not in air.nearest:
+        air.nearest[key] = sorted(air.pending, key=lambda o: (p.block(f.type, u.destination, o),
+                                                               o))
+    for o in air.nearest[key]:
+        waiting = air.pending[o]
+        # Drop units with nothing left, so the lists shrink as the plan fills.
+        waiting[:] = [v for v in waiting if _left(air.rems[v.id], v)]
+        if any(v.nation in f.carries for v in waiting):
+            return o
+    return f.base
+
+
+def _left(rem: dict[str, int], v: UnitDemand) -> bool:
+    return bool(rem["_pax"] > 0 or rem["_cargo"] > 0 or any(rem[c] > 0 for c in v.vehicles))
+
+
+def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int,
+                 to: str | None = None) -> int | None:
+    to = to or t.fleet.base
+    blk = p.block(t.fleet.type, at, to)
     rd = arrived + t.fleet.turnaround
     for _ in range(200):
         rd = air.depart_at(at, rd)
         if rd >= INF:
             return None
-        ra = air.open_at(t.fleet.base, rd + blk)
+        ra = air.open_at(to, rd + blk)
         if ra == rd + blk:
             return rd
         rd = ra - blk
@@ -807,13 +854,14 @@ def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: in
         t.where, t.ready = u.destination, a + f.turnaround
         return
     if _returns(p, t, u):
-        rd = _return_time(p, air, t, u.destination, a)
+        to = _back(air, t, u, retire)
+        rd = _return_time(p, air, t, u.destination, a, to)
         assert rd is not None  # _try found it possible a moment ago
-        blk = p.block(f.type, u.destination, f.base)
+        blk = p.block(f.type, u.destination, to)
         air.book_ground(u.destination, a, rd)
         air.book_departure(u.destination, rd)
-        t.legs.append(LegValue("positioning", u.destination, f.base, rd, rd + blk))
-        t.where, t.ready = f.base, (INF if retire else rd + blk + f.turnaround)
+        t.legs.append(LegValue("positioning", u.destination, to, rd, rd + blk))
+        t.where, t.ready = to, (INF if retire else rd + blk + f.turnaround)
         return
     air.book_ground(u.destination, a, INF)
     t.where, t.ready = u.destination, a + f.turnaround
