@@ -459,14 +459,18 @@ def greedy(p: Problem, seconds: float | None = None,
     runs = sorted(range(len(variants)), key=lambda i: (-variants[i][2], i))
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
+    took = 0.0
     for n, i in enumerate(runs):
-        if n and stop is not None and time.perf_counter() > stop:
+        # Start another variant only if one more, as long as the last, fits in the time.
+        if n and stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d of %d variants", n, len(runs))
             break
+        began = time.perf_counter()
         r, k, b, sh = variants[i]
         if progress:
             progress(f"greedy variant {n + 1} of {len(runs)}")
         g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh)
+        took = time.perf_counter() - began
         if g is not None:
             found[i] = g
     if not found:
@@ -498,10 +502,12 @@ def _squeaky(p: Problem, start: dict[str, list[LegValue]],
     boost: dict[str, int] = defaultdict(int)
     best, cur = start, start
     r, k, b, sh = variant
+    took = 0.0
     for n in range(rounds):
-        if stop is not None and time.perf_counter() > stop:
+        if stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d improvement rounds", n)
             break
+        began = time.perf_counter()
         land: dict[str, int] = {}
         for legs in cur.values():
             for leg in legs:
@@ -514,6 +520,7 @@ def _squeaky(p: Problem, start: dict[str, list[LegValue]],
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
         g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh, boost=boost)
+        took = time.perf_counter() - began
         if g is None:
             continue
         cur = g

@@ -1,0 +1,191 @@
+"""The greedy at scale: its bookkeeping against plain definitions, its search against its own
+bounds, its variants against the checker, and its improvement rounds against the clock."""
+
+from __future__ import annotations
+
+import importlib
+import random
+from pathlib import Path
+
+import pytest
+
+from contingent.check import check
+from contingent.generate import generate
+from contingent.plan.build import build_plan
+from contingent.plan.cpsat import Solution
+from contingent.plan.greedy import INF, _Airspace, _greedy, _Pools, completion_of, greedy
+from contingent.plan.problem import Problem, build_problem
+from contingent.planfile import Plan
+from contingent.scenario import load_scenario, loads_scenario
+
+# The module itself: ``contingent.plan.greedy`` as an attribute is the function.
+GREEDY = importlib.import_module("contingent.plan.greedy")
+TINY = (Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text()
+
+
+def tiny(phase: str = "withdrawal") -> Problem:
+    return build_problem(loads_scenario(TINY, "tiny.yaml"), phase)
+
+
+def generated(seed: int, phase: str, units: int = 40) -> Problem:
+    return build_problem(loads_scenario(generate(units, 8, 24, 4, seed), f"g{seed}.yaml"), phase)
+
+
+def as_plan(p: Problem, legs: dict) -> Plan:
+    done = completion_of(p, legs)
+    sol = Solution("feasible", done, None, legs, None, 0.0, False)
+    sorties, roads, handovers = build_plan(p, sol)
+    return Plan(p.scenario.scenario, p.phase, "feasible", p.time(done), None,  # type: ignore[arg-type]
+                sorties=tuple(sorties), road_moves=tuple(roads), facilities=tuple(handovers))
+
+
+# --- bookkeeping --------------------------------------------------------------------------
+
+
+def test_ground_occupancy_matches_a_list_of_stays():
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    cap = air.mog[apron]
+    rng = random.Random(7)
+    stays: list[tuple[int, int]] = []
+    for _ in range(300):
+        lo = rng.randrange(0, p.horizon)
+        hi = lo + rng.randrange(1, 600)
+        # Peak count over [lo, hi) from the plain list: it is reached at lo or at a start.
+        plain = max(sum(1 for s, e in stays if s <= x < e)
+                    for x in {lo, *(s for s, _ in stays if lo <= s < hi)})
+        assert air.ground_ok(apron, lo, hi) == (plain < cap)
+        if plain < cap:
+            air.book_ground(apron, lo, hi)
+            stays.append((lo, hi))
+
+
+def test_open_ended_stay_is_closed_when_the_aircraft_leaves():
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    air.book_ground(apron, 100, INF)
+    assert int(air.occ[apron][5000]) == 1
+    air.close_stay(apron, 100, 400)
+    assert int(air.occ[apron][399]) == 1 and int(air.occ[apron][400]) == 0
+    # Closing a stay that was never booked open-ended changes nothing.
+    air.close_stay(apron, 100, 50)
+    assert int(air.occ[apron][60]) == 0
+
+
+def test_first_free_window_is_the_first_window_of_free_minutes():
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    cap = air.mog[apron]
+    rng = random.Random(3)
+    for _ in range(40):
+        lo = rng.randrange(0, 3000)
+        air.book_ground(apron, lo, lo + rng.randrange(30, 400))
+    occ = air.occ[apron]
+    first = air.free_from(apron)
+    for _ in range(200):
+        t, length = rng.randrange(0, 3500), rng.randrange(1, 300)
+        want = next(s for s in range(t, air.size + 1)
+                    if s + length > air.size or all(occ[s:s + length] < cap))
+        assert first(t, length) == want
+
+
+def test_last_open_minute_before_closing():
+    # Zhetygen is open 07:00-21:00 in the reference scenario.
+    p = build_problem(load_scenario("kazakhstan-2022"), "withdrawal")
+    air = _Airspace(p)
+    starts, ends = air.hours["ZHETYGEN"]
+    a = "ZHETYGEN"
+    assert air.open_before(a, ends[0] + 30) == ends[0]
+    assert air.open_before(a, starts[0] + 5) == starts[0] + 5
+    assert air.open_before(a, starts[0] - 1) is None
+
+
+# --- the search ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
+@pytest.mark.parametrize("merge", [False, True])
+def test_search_bounds_never_exceed_a_tried_landing(monkeypatch, phase, merge):
+    # The best-first search prunes a candidate when its lower bound cannot beat the best
+    # landing found; that is exact only if no bound is above the landing it stands for.
+    p = generated(2, phase)
+    seen: list[tuple[int, int]] = []
+    real_try = GREEDY._try
+    pools: list[_Pools] = []
+    real_init = _Pools.__init__
+
+    def init(self, *a, **k):
+        real_init(self, *a, **k)
+        pools.append(self)
+
+    def trying(p_, air, t, u):
+        got = real_try(p_, air, t, u)
+        if got is not None:
+            lo = max(u.release, u.window[0])
+            blk = p_.block(t.fleet.type, u.origin, u.destination)
+            seen.append((pools[-1]._early(t, u, lo, blk), got[3]))
+        return got
+
+    monkeypatch.setattr(_Pools, "__init__", init)
+    monkeypatch.setattr(GREEDY, "_try", trying)
+    assert _greedy(p, retire=False, merge=merge) is not None
+    assert seen and all(bound <= landed for bound, landed in seen)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
+@pytest.mark.parametrize("options", [
+    {"merge": True}, {"shuttle": True}, {"merge": True, "shuttle": True, "bias": 480},
+    {"park": True}, {"boost": True},
+])
+def test_every_variant_is_accepted_by_the_checker(seed, phase, options):
+    p = generated(seed, phase)
+    if options.get("boost"):
+        # The last unit scheduled first, as an improvement round would do.
+        options = {"boost": {p.units[-1].id: 10_000}}
+    legs = _greedy(p, retire=False, **options)
+    if legs is None:
+        pytest.skip("this variant gets stuck on this scenario (others are tried)")
+    assert check(p.scenario, as_plan(p, legs)) == []
+
+
+def test_pooled_fleets_share_tails_across_bases():
+    p = generated(1, "withdrawal", units=60)
+    pools = _Pools(p, {f.id: [] for f in p.fleets}, merge=True)
+    same = {}
+    for f in p.fleets:
+        same.setdefault((f.type, f.carries, f.available, f.turnaround), set()).add(pools.pool[f.id])
+    assert all(len(ids) == 1 for ids in same.values())
+
+
+# --- improvement and time -----------------------------------------------------------------
+
+
+def test_improvement_rounds_are_reproducible_and_never_worse():
+    p = generated(4, "deployment", units=60)
+    plain = greedy(p)
+    better = greedy(p, rounds=15)
+    again = greedy(p, rounds=15)
+    assert plain is not None and better is not None
+    assert better == again
+    key = (completion_of(p, better), sum(len(v) for v in better.values()))
+    assert key <= (completion_of(p, plain), sum(len(v) for v in plain.values()))
+    assert check(p.scenario, as_plan(p, better)) == []
+
+
+def test_no_time_still_gives_one_variant():
+    p = generated(5, "withdrawal")
+    legs = greedy(p, seconds=0.0, rounds=50)
+    assert legs is not None
+    assert check(p.scenario, as_plan(p, legs)) == []
+
+
+def test_improvement_stops_at_the_target():
+    p = generated(4, "deployment", units=60)
+    plain = greedy(p)
+    assert plain is not None
+    # A target the first plan already meets: no round can change the answer.
+    assert greedy(p, rounds=15, target=completion_of(p, plain)) == plain
