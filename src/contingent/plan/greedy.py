@@ -479,35 +479,39 @@ def greedy(p: Problem, seconds: float | None = None,
     def score(g: dict[str, list[LegValue]]) -> tuple[int, int]:
         return completion_of(p, g), sum(len(v) for v in g.values())
 
-    first = min(sorted(found), key=lambda i: score(found[i]))
-    best = found[first]
+    order = sorted(found, key=lambda i: (score(found[i]), i))
+    best = found[order[0]]
     if rounds and (target is None or completion_of(p, best) > target):
-        best = _squeaky(p, best, variants[first], merge, rounds, stop, target, score,
-                        progress)
+        # Every variant gets improved, in turn: the best start is not always the best end.
+        best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
+                        target, score, progress)
     return best
 
 
-def _squeaky(p: Problem, start: dict[str, list[LegValue]],
-             variant: tuple[bool, bool, int, bool],
+def _squeaky(p: Problem,
+             starts: list[tuple[tuple[bool, bool, int, bool], dict[str, list[LegValue]]]],
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None) -> dict[str, list[LegValue]]:
     """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
 
-    Each round moves the units landing in the last hour of the current plan forward in the
-    greedy's order by a random 0.5 to 4 hours (a fixed seed: the same rounds give the same
-    plan) and re-runs the greedy; the best plan seen is kept.
+    Each round takes the next variant in turn, moves the units landing in the last hour of
+    its current plan forward in the greedy's order by a random 0.5 to 4 hours (one seeded
+    generator per variant: the same rounds give the same plan) and re-runs the greedy; the
+    best plan seen is kept.
     """
-    rng = random.Random(0)
-    boost: dict[str, int] = defaultdict(int)
-    best, cur = start, start
-    r, k, b, sh = variant
+    state: list[tuple[tuple[bool, bool, int, bool], dict[str, list[LegValue]],
+                      dict[str, int], random.Random]] = [
+        (v, g, defaultdict(int), random.Random(0)) for v, g in starts]
+    best = starts[0][1]
     took = 0.0
     for n in range(rounds):
         if stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d improvement rounds", n)
             break
         began = time.perf_counter()
+        k = n % len(state)
+        (r, park, b, sh), cur, boost, rng = state[k]
         land: dict[str, int] = {}
         for legs in cur.values():
             for leg in legs:
@@ -519,11 +523,11 @@ def _squeaky(p: Problem, start: dict[str, list[LegValue]],
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh, boost=boost)
+        g = _greedy(p, retire=r, park=park, bias=b, merge=merge, shuttle=sh, boost=boost)
         took = time.perf_counter() - began
         if g is None:
             continue
-        cur = g
+        state[k] = (state[k][0], g, boost, rng)
         if score(g) < score(best):
             best = g
             if target is not None and completion_of(p, g) <= target:
