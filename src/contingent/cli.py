@@ -13,6 +13,7 @@ import inspect
 import logging
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -84,35 +85,56 @@ def _load(scenario: str) -> Scenario:
 
 
 @contextmanager
-def _spinner(console: Console, text: str, delay: float = 1.0) -> Iterator[Callable[[str], None]]:
-    """Show a spinner on a terminal if the work inside takes longer than ``delay`` seconds.
+def _spinner(console: Console, text: str, delay: float = 1.0,
+             seconds: float | None = None) -> Iterator[Callable[[str], None]]:
+    """Show progress on a terminal if the work inside takes longer than ``delay`` seconds.
 
-    Yields a function that sets the spinner's text (a no-op off a terminal).
+    With ``seconds`` (the work's time limit) it is a bar filling over that time, else a
+    spinner. Yields a function that sets the current stage (a no-op off a terminal).
     """
     if not console.is_terminal:
         yield lambda _text: None
         return
-    status = console.status(text)
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                   *([BarColumn(), TextColumn(f"of {seconds:g} s")] if seconds else []),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task(text, total=seconds)
     lock = threading.Lock()
     state = {"started": False, "done": False}
+    began = time.monotonic()
 
-    def start() -> None:
+    def tick() -> None:
+        # Fill the bar with the time spent, and keep doing so until the work is done.
         with lock:
-            if not state["done"]:
-                status.start()
+            if state["done"]:
+                return
+            if not state["started"]:
+                bar.start()
                 state["started"] = True
+            bar.update(task, completed=min(seconds or 0, time.monotonic() - began))
+        nxt = threading.Timer(0.25, tick)
+        nxt.daemon = True
+        nxt.start()
 
-    timer = threading.Timer(delay, start)
+    timer = threading.Timer(delay, tick)
     timer.daemon = True
     timer.start()
     try:
-        yield lambda stage: status.update(f"{text}: {stage}")
+        yield lambda stage: bar.update(task, description=f"{text}: {stage}")
     finally:
         with lock:
             state["done"] = True
             timer.cancel()
             if state["started"]:
-                status.stop()
+                bar.stop()
 
 
 def _version(value: bool) -> None:
@@ -427,7 +449,8 @@ def plan_command(
     err = _console(stderr=True)
     options: dict[str, Any] = {"time_limit": time_limit, "workers": workers}
     try:
-        with _spinner(err, f"planning {s.scenario} {phase.value}") as show:
+        with _spinner(err, f"planning {phase.value}",
+                      seconds=time_limit or 30.0) as show:
             # The planner may report its stages; older planners take no such argument.
             if "progress" in inspect.signature(make_plan).parameters:
                 options["progress"] = show
