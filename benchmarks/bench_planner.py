@@ -70,8 +70,8 @@ CASES = [
          planner_limit=30.0, hard_limit=120.0, mip_bucket=30),
     Case("gen-1e3", "generated ~10^3", ("deployment", "withdrawal"), gen=(200, 16, 140, 6, 1),
          planner_limit=30.0, hard_limit=180.0, mip_bucket=30, mip_phases=("withdrawal",)),
-    Case("gen-1e4", "generated ~10^4", ("withdrawal",), gen=(2000, 50, 900, 9, 1),
-         planner_limit=30.0, hard_limit=240.0, mip_bucket=60),
+    Case("gen-1e4", "generated ~10^4", ("deployment", "withdrawal"), gen=(2000, 50, 900, 9, 1),
+         planner_limit=30.0, hard_limit=240.0, mip_bucket=60, mip_phases=("withdrawal",)),
     Case("gen-1e5", "generated ~10^5", ("withdrawal",), gen=(26000, 160, 4000, 27, 1),
          planner_limit=120.0, hard_limit=150.0, mip_bucket=60),
 ]
