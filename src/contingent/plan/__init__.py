@@ -64,7 +64,7 @@ def plan(
     legs: int | None = None,
     progress: Callable[[str], None] | None = None,
     max_model: int = 60_000,
-    rounds: int = 50,
+    rounds: int = 1000,
 ) -> Plan:
     """Plan one phase: earliest completion, then fewest sorties.
 
@@ -86,8 +86,9 @@ def plan(
         Largest CP-SAT model (aircraft x slots x units) worth building; above it the greedy
         plan is returned with its bounds.
     rounds
-        Improvement rounds of the greedy before CP-SAT (fewer if the time runs out: on a
-        slow machine a long search can then end differently).
+        At most this many improvement rounds of the greedy before CP-SAT; in practice the
+        heuristic's share of the time limit ends them first (so, as with CP-SAT, a slower
+        machine can end a long search elsewhere; a given round count repeats exactly).
 
     Returns
     -------
@@ -126,8 +127,11 @@ def plan(
             log.warning("fleet-work bound above an achieved completion; discarded")
             extra = [None]
         if extra[0] is None or extra[0].minute < upper:
+            # Past the CP-SAT range the coarsened flow LP rarely beats the simple bounds:
+            # a tenth of the time limit there.
+            share = 0.1 if len(p.units) > LARGE else 0.2
             extra.append(flow_bound(p, max(lb.minute, extra[0].minute if extra[0] else 0),
-                                    upper, seconds=0.2 * limit))
+                                    upper, seconds=share * limit))
         found = [b for b in extra if b is not None]
         if found:
             bounds = sorted([*bounds, *found], key=lambda b: -b.minute)
@@ -156,8 +160,12 @@ def plan(
     if progress and size <= max_model:
         progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
     searched = False  # whether CP-SAT's first stage ran (its bound is then worth listing)
-    if warm is not None and size > max_model:
-        log.info("model too large (%d unit-slots > %d): greedy plan only", size, max_model)
+    spent = warm is not None and limit - (time.perf_counter() - t0) < 0.5
+    if warm is not None and (size > max_model or spent):
+        if spent:
+            log.info("time limit spent before the search: greedy plan only")
+        else:
+            log.info("model too large (%d unit-slots > %d): greedy plan only", size, max_model)
         sol = Solution("feasible", upper, None, warm, None, time.perf_counter() - t0, False)
     else:
         model = CpSatModel(p, tails, n_legs)
@@ -165,8 +173,9 @@ def plan(
         fits = warm is not None and model.covers(warm)
         if fits and warm is not None:
             model.hint(warm)
-        # Building the model counts against the time limit.
-        left = max(1.0, limit - (time.perf_counter() - t0))
+        # Building the model counts against the time limit (without a plan yet, the search
+        # gets at least a second: there is nothing else to return).
+        left = max(0.25 if warm is not None else 1.0, limit - (time.perf_counter() - t0))
         skip = fits and upper is not None and upper <= lb.minute
         searched = not skip
         sol = model.solve(left, w, lb.minute, upper if fits else None, skip_first=skip,

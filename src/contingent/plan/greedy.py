@@ -484,7 +484,7 @@ def greedy(p: Problem, seconds: float | None = None,
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
-                        target, score, progress)
+                        target, score, progress, took)
     return best
 
 
@@ -492,7 +492,8 @@ def _squeaky(p: Problem,
              starts: list[tuple[tuple[bool, bool, int, bool], dict[str, list[LegValue]]]],
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
-             progress: Callable[[str], None] | None) -> dict[str, list[LegValue]]:
+             progress: Callable[[str], None] | None,
+             took: float = 0.0) -> dict[str, list[LegValue]]:
     """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
 
     Each round takes the next variant in turn, moves the units landing in the last hour of
@@ -504,7 +505,7 @@ def _squeaky(p: Problem,
                       dict[str, int], random.Random]] = [
         (v, g, defaultdict(int), random.Random(0)) for v, g in starts]
     best = starts[0][1]
-    took = 0.0
+    # ``took``: how long the last greedy run lasted; a round starts only if one as long fits.
     for n in range(rounds):
         if stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d improvement rounds", n)
