@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from plan_helpers import one_tail_three_lifts
 
 from contingent.generate import generate
 from contingent.plan.bounds import _ready, all_bounds
@@ -13,15 +13,6 @@ from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import FlowLP, flow_bound
 from contingent.plan.problem import build_problem
 from contingent.scenario import loads_scenario
-
-TINY = (Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text()
-
-
-def _one_tail_three_lifts():
-    text = (TINY.replace("count: 2, base: HOM", "count: 1, base: HOM")
-            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
-            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
-    return build_problem(loads_scenario(text, "tiny-one-tail.yaml"), "withdrawal")
 
 
 def test_one_tail_three_lifts_exact_bound():
@@ -31,7 +22,7 @@ def test_one_tail_three_lifts_exact_bound():
     # LP lets the third lift depart in the bucket b3 holding ready + 2 * cycle, counted from
     # the bucket's start, so the LP's bound is b3 * 60 + B: never above the true
     # ready + 2 * cycle + B, and less than one bucket below it.
-    p = _one_tail_three_lifts()
+    p = one_tail_three_lifts()
     blk = p.block("JET", "THA", "HOM")
     ready = _ready(p, p.fleets[0], "THA")
     cycle = 2 * blk + 2 * p.fleets[0].turnaround

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from plan_helpers import one_tail_three_lifts
 
 from contingent.check import check
 from contingent.generate import generate
@@ -14,21 +13,12 @@ from contingent.plan.problem import build_problem
 from contingent.plan.workbound import work_bound
 from contingent.scenario import loads_scenario
 
-TINY = (Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text()
-
-
-def _one_tail_three_lifts():
-    text = (TINY.replace("count: 2, base: HOM", "count: 1, base: HOM")
-            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
-            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
-    return build_problem(loads_scenario(text, "tiny-one-tail.yaml"), "withdrawal")
-
 
 def test_one_tail_three_lifts_is_exact():
     # 150 passengers, 50 seats: three lifts THA->HOM by one tail based at HOM. Each lift costs
     # positioning in (B), a turnaround, the lift (B) and the turnaround before the positioning;
     # the first positioning has no turnaround before it: 3 * (2B + 2ta) - ta.
-    p = _one_tail_three_lifts()
+    p = one_tail_three_lifts()
     blk = p.block("JET", "THA", "HOM")
     assert p.block("JET", "HOM", "THA") == blk
     ta = p.fleets[0].turnaround
@@ -40,11 +30,8 @@ def test_one_tail_three_lifts_is_exact():
 
 
 def test_more_aircraft_lower_bound():
-    p = _one_tail_three_lifts()
-    one = work_bound(p)
-    text = (TINY.replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
-            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
-    two = work_bound(build_problem(loads_scenario(text, "tiny-two.yaml"), "withdrawal"))
+    one = work_bound(one_tail_three_lifts())
+    two = work_bound(one_tail_three_lifts(count=2))
     assert one is not None and two is not None
     assert two.minute < one.minute
 
