@@ -86,6 +86,12 @@ def _read_python(text: str, file: str) -> tuple[Any, dict[PathKey, int]]:
     return _convert(node, (), lines, constructor, file), lines
 
 
+def _duplicate(key: str, key_node: yaml.Node, path: PathKey, file: str) -> InputError:
+    """The located error for a key given twice in one mapping (both readers raise it)."""
+    return InputError(f"duplicate key {key!r}", file=file, line=key_node.start_mark.line + 1,
+                      field=format_path((*path, key)))
+
+
 def _convert(
     node: yaml.Node,
     path: PathKey,
@@ -101,12 +107,7 @@ def _convert(
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
-                raise InputError(
-                    f"duplicate key {key!r}",
-                    file=file,
-                    line=key_node.start_mark.line + 1,
-                    field=format_path((*path, key)),
-                )
+                raise _duplicate(key, key_node, path, file)
             out[key] = _convert(value_node, (*path, key), lines, constructor, file)
             # A key's own line is more useful than its value's when the value is a block.
             lines[(*path, key)] = key_node.start_mark.line + 1
@@ -224,12 +225,7 @@ def _convert_fast(root: yaml.Node, lines: dict[PathKey, int], constructor: Any,
                     if not isinstance(key, str):
                         key = str(key)
                 if key in out:
-                    raise InputError(
-                        f"duplicate key {key!r}",
-                        file=file,
-                        line=key_node.start_mark.line + 1,
-                        field=format_path((*path, key)),
-                    )
+                    raise _duplicate(key, key_node, path, file)
                 kpath = (*path, key)
                 if type(value_node) is scalar_node:
                     out[key] = scalar(value_node)
