@@ -25,6 +25,11 @@ KAZ = bundled_scenarios()["kazakhstan-2022"].read_text(encoding="utf-8")
 CASES = [
     ("yaml-syntax", TINY, "  name: Tiny test operation", "  name: [Tiny test operation",
      8, "(document)", "YAML syntax error"),
+    ("control-character", TINY, "  name: Tiny test operation", "  name: Tiny\x07 operation",
+     7, "(document)", "unacceptable character #x0007"),
+    # Read before the ids are known, so the list position names the fleet.
+    ("bad-explicit-tag", TINY, "count: 2,", "count: !!int two,",
+     23, "fleets[0].count", "cannot read 'two' as int"),
     ("missing-required-field", TINY, "  host: KAZ\n", "",
      6, "operation.host", "required field 'host' is missing"),
     ("wrong-type", TINY, "count: 2,", "count: two,",

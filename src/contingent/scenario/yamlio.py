@@ -79,6 +79,12 @@ def _read_python(text: str, file: str) -> tuple[Any, dict[PathKey, int]]:
         line = mark.line + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         raise InputError(f"YAML syntax error: {problem}", file=file, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character): located by its position.
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(f"YAML syntax error: unacceptable character #x{char:04x}: "
+                         f"{exc.reason}", file=file, line=line) from None
     lines: dict[PathKey, int] = {}
     if node is None:
         return None, lines
@@ -103,7 +109,7 @@ def _convert(
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node)
+            key = _construct(constructor, key_node, path, file)
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
@@ -117,7 +123,17 @@ def _convert(
             _convert(child, (*path, i), lines, constructor, file)
             for i, child in enumerate(node.value)
         ]
-    return constructor.construct_object(node)
+    return _construct(constructor, node, path, file)
+
+
+def _construct(constructor: yaml.SafeLoader, node: yaml.Node, path: PathKey, file: str) -> Any:
+    """A scalar's value; an explicit tag it cannot satisfy (``!!int abc``) is a located error."""
+    try:
+        return constructor.construct_object(node)
+    except (ValueError, TypeError, yaml.YAMLError):
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        raise InputError(f"cannot read {node.value!r} as {tag}", file=file,
+                         line=node.start_mark.line + 1, field=format_path(path)) from None
 
 
 # Characters on which libyaml (0.2.5) is more lenient than the pure-Python parser or may count
