@@ -225,10 +225,8 @@ class _Pools:
     with dozens of identical fleets this keeps the candidates per load to a few pools.
     """
 
-    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False,
-                 empty: float = 0.0) -> None:
+    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False) -> None:
         self.p = p
-        self.empty = empty
         self.tails = tails
         self.merge = merge
         into_theatre = any(u.destination in p.theatre for u in p.units)
@@ -334,13 +332,12 @@ class _Pools:
             if self.next_unused[f.id] < len(pool):
                 t = pool[self.next_unused[f.id]]
                 if t.ready < INF:
-                    pay = round(self.empty * p.block(f.type, t.where, u.origin))
-                    key = (self._early(t, u, lo, blk) - credit + pay, -size, 0, (fi, 1 << 30))
-                    queue.append((key, n, False, (t, info, pay)))
+                    key = (self._early(t, u, lo, blk) - credit, -size, (fi, 1 << 30))
+                    queue.append((key, n, False, (t, info)))
                     n += 1
             soon = self._soonest(f.id)
             if soon is not None:
-                key = (max(soon, d0) + blk - credit, -size, 0, (fi, -1))
+                key = (max(soon, d0) + blk - credit, -size, (fi, -1))
                 queue.append((key, n, True, (0, soon, info)))
                 n += 1
         heapq.heapify(queue)
@@ -359,10 +356,9 @@ class _Pools:
                     head = self._head(f.id, loc)
                     if head is None:
                         continue
-                    pay = round(self.empty * pblk)
-                    ck = (self._early(head, u, lo, blk) - credit + pay, key[1], 0,
-                          (key[3][0], self.rank[f.id][loc]))
-                    heapq.heappush(queue, (ck, n, False, (head, info, pay)))
+                    ck = (self._early(head, u, lo, blk) - credit, key[1],
+                          (key[2][0], self.rank[f.id][loc]))
+                    heapq.heappush(queue, (ck, n, False, (head, info)))
                     n += 1
                     break
                 if k < len(near):
@@ -374,15 +370,14 @@ class _Pools:
                         arrive = max(air.open_at(u.origin, land),
                                      free_from(land, f.turnaround))
                         lb = max(arrive + f.turnaround, d0) + blk - credit
-                    lb += round(self.empty * pblk)
-                    heapq.heappush(queue, ((lb, key[1], 0, key[3]), n, True, (k, soon, info)))
+                    heapq.heappush(queue, ((lb, key[1], key[2]), n, True, (k, soon, info)))
                     n += 1
                 continue
-            t, (f, load, credit, _blk), pay = item
+            t, (f, load, credit, _blk) = item
             trial = _try(p, air, t, u)
             if trial is None:
                 continue
-            real = (trial[3] - credit + pay, key[1], key[2], key[3])
+            real = (trial[3] - credit, key[1], key[2])
             if best is None or real < best[0]:
                 best = (real, t, trial, load)
         return best
@@ -546,7 +541,7 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 
 
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
-            merge: bool = False, empty: float = 0.0, shuttle: bool = False,
+            merge: bool = False, shuttle: bool = False,
             boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
@@ -555,7 +550,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    pools = _Pools(p, tails, merge, empty)
+    pools = _Pools(p, tails, merge)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
