@@ -30,7 +30,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contingent import __version__
 from contingent.errors import InputError
-from contingent.service.auth import Caller, add_user, caller_for, issue_token, revoke_tokens
+from contingent.service.auth import (
+    Caller,
+    add_user,
+    caller_for,
+    find_user,
+    issue_token,
+    revoke_tokens,
+)
 from contingent.service.db import Database
 from contingent.service.jobs import JobRunner, applicable_events
 from contingent.service.models import (
@@ -560,7 +567,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
     def create_token(name: Annotated[str, Path(max_length=64)], who: Admin) -> TokenOut:
         """A further token for a user (admin)."""
         with database.write() as s:
-            user = s.scalar(select(User).where(User.name == name))
+            user = find_user(s, name)
             if user is None:
                 raise ApiError(404, f"no user {name!r}", "name")
             return TokenOut(name=user.name, role=user.role, token=issue_token(s, user))
@@ -570,7 +577,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
     def revoke(name: Annotated[str, Path(max_length=64)], who: Admin) -> dict[str, int]:
         """Revoke every token of a user (admin); returns how many were live."""
         with database.write() as s:
-            user = s.scalar(select(User).where(User.name == name))
+            user = find_user(s, name)
             if user is None:
                 raise ApiError(404, f"no user {name!r}", "name")
             return {"revoked": revoke_tokens(s, user)}

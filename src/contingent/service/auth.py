@@ -55,12 +55,17 @@ def check_name(name: str) -> str:
     return name
 
 
+def find_user(session: Session, name: str) -> User | None:
+    """The user with this name, or None."""
+    return session.scalar(select(User).where(User.name == name))
+
+
 def add_user(session: Session, name: str, role: str) -> tuple[User, str]:
     """Create a user with a first token; returns the user and the token (shown once)."""
     check_name(name)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (one of {', '.join(ROLES)})", field="role")
-    if session.scalar(select(User).where(User.name == name)) is not None:
+    if find_user(session, name) is not None:
         raise InputError(f"user {name!r} exists already", field="name")
     user = User(name=name, role=role, created_at=utcnow())
     session.add(user)

@@ -278,14 +278,11 @@ def _service_commands(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
     ) -> None:
         """Print a new token for an existing user."""
-        from sqlalchemy import select
-
-        from contingent.service.auth import issue_token
-        from contingent.service.models import User
+        from contingent.service.auth import find_user, issue_token
 
         database = _database(db)
         with _input_errors(), _from_command_line(), database.write() as s:
-            user = s.scalar(select(User).where(User.name == name))
+            user = find_user(s, name)
             if user is None:
                 raise InputError(f"no user {name!r}", field="NAME")
             token = issue_token(s, user)
@@ -297,14 +294,11 @@ def _service_commands(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
     ) -> None:
         """Revoke every token of a user."""
-        from sqlalchemy import select
-
-        from contingent.service.auth import revoke_tokens
-        from contingent.service.models import User
+        from contingent.service.auth import find_user, revoke_tokens
 
         database = _database(db)
         with _input_errors(), _from_command_line(), database.write() as s:
-            user = s.scalar(select(User).where(User.name == name))
+            user = find_user(s, name)
             if user is None:
                 raise InputError(f"no user {name!r}", field="NAME")
             n = revoke_tokens(s, user)
