@@ -102,7 +102,9 @@ def _child(args: argparse.Namespace) -> int:
         from contingent.plan.mip import plan_from_legs
 
         p = build_problem(s, phase)
-        legs = greedy(p)
+        # Variants start while the planner's time limit lasts (the first always runs to the
+        # end); no improvement rounds: the plain list scheduler.
+        legs = greedy(p, seconds=args.limit or None)
         seconds = time.perf_counter() - t
         if legs is None:
             out.update(status="stuck", seconds=seconds)
@@ -222,7 +224,8 @@ def _bench_case(case: Case, folder: Path, mip_limit: float, log: Any) -> None:
     for phase in case.phases:
         row: dict[str, Any] = {"phase": phase}
         log(f"{case.label} {phase}: greedy")
-        row["greedy"] = _run(_child_cmd("greedy", scenario, phase, 0, []), case.hard_limit)
+        row["greedy"] = _run(_child_cmd("greedy", scenario, phase, case.planner_limit, []),
+                             case.hard_limit)
         log(f"  {_short(row['greedy'])}")
         log(f"{case.label} {phase}: planner (time_limit {case.planner_limit:g} s)")
         row["planner"] = _run(_child_cmd("planner", scenario, phase, case.planner_limit, []),
@@ -453,7 +456,9 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
         "resident set (`ru_maxrss`, including the Python interpreter and the loaded "
         "scenario), or the largest resident size seen before a run was stopped.",
         "- Planner: `contingent.plan.plan(scenario, phase, time_limit=..., workers=2)`. "
-        "Greedy: the planner's list scheduler (`contingent.plan.greedy.greedy`) on its own. "
+        "Greedy: the planner's list scheduler (`contingent.plan.greedy.greedy`) on its own, "
+        "starting variants while the planner's time limit lasts (the first always runs to the "
+        "end), without improvement rounds. "
         f"MIP: `contingent.plan.mip.solve_mip`, the time-expanded formulation solved by HiGHS "
         f"with a {args.mip_limit:g} s limit (building the model not counted in it, but in "
         "the plan time), its horizon set to 1.25 times the greedy's makespan; its "
