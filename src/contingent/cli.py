@@ -29,6 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contingent import __version__
+from contingent.cli_common import PhaseName
 from contingent.errors import InputError
 from contingent.scenario import Scenario, bundled_scenarios, load_scenario
 
@@ -47,13 +48,6 @@ app = typer.Typer(
     # A traceback is for bugs; bad input is reported as located one-line errors instead.
     pretty_exceptions_enable=False,
 )
-
-
-class PhaseName(StrEnum):
-    """Phase choices on the command line."""
-
-    deployment = "deployment"
-    withdrawal = "withdrawal"
 
 
 class Format(StrEnum):

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from contingent.cli_common import PhaseName
 from contingent.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,13 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-
-
-class PhaseName(StrEnum):
-    """Phase choices."""
-
-    deployment = "deployment"
-    withdrawal = "withdrawal"
 
 
 class EngineName(StrEnum):

@@ -41,6 +41,16 @@ class Role(StrEnum):
     admin = "admin"
 
 
+def _user_named(s: Any, name: str) -> Any:
+    """The user called ``name``, or a located error naming the argument."""
+    from contingent.service.auth import find_user
+
+    user = find_user(s, name)
+    if user is None:
+        raise InputError(f"no user {name!r}", field="NAME")
+    return user
+
+
 def _when(t: datetime | None, tz: tzinfo | None) -> str:
     if t is None:
         return "-"
@@ -278,14 +288,11 @@ def _service_commands(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
     ) -> None:
         """Print a new token for an existing user."""
-        from contingent.service.auth import find_user, issue_token
+        from contingent.service.auth import issue_token
 
         database = _database(db)
         with _input_errors(), _from_command_line(), database.write() as s:
-            user = find_user(s, name)
-            if user is None:
-                raise InputError(f"no user {name!r}", field="NAME")
-            token = issue_token(s, user)
+            token = issue_token(s, _user_named(s, name))
         typer.echo(token)
 
     @users.command("revoke")
@@ -294,14 +301,11 @@ def _service_commands(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
     ) -> None:
         """Revoke every token of a user."""
-        from contingent.service.auth import find_user, revoke_tokens
+        from contingent.service.auth import revoke_tokens
 
         database = _database(db)
         with _input_errors(), _from_command_line(), database.write() as s:
-            user = find_user(s, name)
-            if user is None:
-                raise InputError(f"no user {name!r}", field="NAME")
-            n = revoke_tokens(s, user)
+            n = revoke_tokens(s, _user_named(s, name))
         typer.echo(f"revoked {n} token{'' if n == 1 else 's'} of {name}")
 
     @users.command("list")
