@@ -363,10 +363,14 @@ def wave_bound(p: Problem) -> MinuteBound | None:
 
 def all_bounds(p: Problem) -> list[MinuteBound]:
     """Every independent bound, strongest first."""
+    # capbound builds on this module's helpers, so it is imported here, not at the top.
+    from contingent.plan.capbound import cap_bounds
+
     out = [release_bound(p)]
     for b in (throughput_bound(p), fleet_bound(p), wave_bound(p), apron_bound(p)):
         if b is not None:
             out.append(b)
+    out += cap_bounds(p)
     return sorted(out, key=lambda b: -b.minute)
 
 
