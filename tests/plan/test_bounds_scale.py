@@ -20,6 +20,7 @@ import pytest
 from contingent.generate import generate
 from contingent.plan import bounds
 from contingent.plan.bounds import MinuteBound, _ready, _release_reason
+from contingent.plan.capbound import cap_bounds
 from contingent.plan.problem import FleetData, Problem, UnitDemand, build_problem
 from contingent.scenario import load_scenario, loads_scenario
 
@@ -209,6 +210,8 @@ def ref_all_bounds(p: Problem) -> list[MinuteBound]:
     for b in (ref_throughput_bound(p), ref_fleet_bound(p), ref_wave_bound(p), ref_apron_bound(p)):
         if b is not None:
             out.append(b)
+    # The departure-slot bounds were written fast; they have no slow twin here.
+    out += cap_bounds(p)
     return sorted(out, key=lambda b: -b.minute)
 
 
