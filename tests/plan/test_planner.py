@@ -247,7 +247,8 @@ def test_greedy_only_above_model_size_still_checked():
 def test_flow_lp_sees_a_full_theatre_apron():
     # Deployment into THA: one aircraft on the ground at a time and one departure a day.
     # Every lift after the first needs the previous aircraft gone, and it can leave only on
-    # the next day: the LP must see that; the simple bounds do not.
+    # the next day: the LP must see that; the simple bounds do not, but the theatre-exits
+    # bound does (two of the three aircraft must leave, one a day).
     from contingent.plan.bounds import all_bounds
     from contingent.plan.greedy import completion_of, greedy
     from contingent.plan.lpbound import flow_bound
@@ -256,7 +257,10 @@ def test_flow_lp_sees_a_full_theatre_apron():
                 ("max_on_ground: 2", "max_on_ground: 1"),
                 ("personnel: 60, vehicles", "personnel: 120, vehicles"))  # three lifts
     p = build_problem(s, "deployment")
-    simple = all_bounds(p)[0].minute
+    found = all_bounds(p)
+    assert found[0].name == "theatre-exits"
+    assert p.time(found[0].minute) == datetime.fromisoformat("2022-01-07T00:00:00+06:00")
+    simple = next(b.minute for b in found if b.name not in ("theatre-exits", "departure-days"))
     upper = completion_of(p, greedy(p))
     flow = flow_bound(p, simple, upper)
     assert flow is not None and simple < flow.minute <= upper
