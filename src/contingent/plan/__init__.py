@@ -168,7 +168,13 @@ def plan(
             log.info("model too large (%d unit-slots > %d): greedy plan only", size, max_model)
         sol = Solution("feasible", upper, None, warm, None, time.perf_counter() - t0, False)
     else:
-        model = CpSatModel(p, tails, n_legs)
+        # Around a known plan the model's clock stops a day after its last leg (and road
+        # move): every day and opening-hours boolean past that is left out.
+        until = None
+        if warm is not None:
+            until = max([leg.arr for v in warm.values() for leg in v]
+                        + [p.minutes(r.end) for r in p.roads] + [upper or 0]) + 1440
+        model = CpSatModel(p, tails, n_legs, until)
         w = workers or min(8, os.cpu_count() or 1)
         fits = warm is not None and model.covers(warm)
         if fits and warm is not None:

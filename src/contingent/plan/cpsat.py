@@ -86,17 +86,25 @@ class CpSatModel:
         Tails considered per fleet id (the first ones of the fleet).
     legs
         Lift slots per tail.
+    until
+        Optional: no leg of the model ends after this minute (a further restriction of the
+        model, e.g. a day after the last leg of a known plan). Every time variable, and every
+        day and opening-hours boolean, then stops there: at kazakhstan-2022 size that is a
+        third of the model.
     """
 
-    def __init__(self, problem: Problem, tails: dict[str, int], legs: int) -> None:
+    def __init__(self, problem: Problem, tails: dict[str, int], legs: int,
+                 until: int | None = None) -> None:
         self.p = problem
         self.m = cp_model.CpModel()
         self.legs = legs
         self.tails = tails
         self.end = problem.horizon + 3 * 1440  # return legs may land after the deadline
+        if until is not None:
+            self.end = max(0, min(self.end, until))
         self.slots: list[Slot] = []
         self.by_tail: dict[str, list[Slot]] = {}
-        self.completion = self.m.new_int_var(0, problem.horizon, "completion")
+        self.completion = self.m.new_int_var(0, min(problem.horizon, self.end), "completion")
         self.routes = {f.id: self._routes_of(f) for f in problem.fleets}
         self._deps: list[tuple[cp_model.IntVar, dict[str, LinExpr]]] | None = None
         self._build()
@@ -163,7 +171,8 @@ class CpSatModel:
                     pos_blk = sum(v * p.block(f.type, f.base, o) for (o, _), v in s.y.items())
                     s.pos = sum(v for (o, _), v in s.y.items() if o != f.base)
                     s.pos_from = {f.base: s.pos}
-                    m.add(s.pd >= f.available[0])
+                    # Only a used slot: an unused one sits at 0, before a late availability.
+                    m.add(s.pd >= f.available[0]).only_enforce_if(s.act)
                 else:
                     prev = row[j - 1]
                     pos_terms: list[LinExpr] = []
@@ -566,19 +575,25 @@ class CpSatModel:
         if upper is not None:
             m.add(self.completion <= upper)
 
-        def solver_for(limit: float) -> cp_model.CpSolver:
+        def solver_for(limit: float, light: bool = False) -> cp_model.CpSolver:
             sv = cp_model.CpSolver()
             sv.parameters.num_workers = workers
             sv.parameters.max_time_in_seconds = max(0.5, limit)
             sv.parameters.random_seed = 1
+            if light:
+                # Full probing in presolve takes seconds on a model of a few hundred slots
+                # (4 s of a 5 s stage at kazakhstan-2022 size), time the search needs more.
+                sv.parameters.cp_model_probing_level = 0
+                sv.parameters.max_presolve_iterations = 1
             return sv
 
         first_optimal = skip_first
+        first_legs: dict[str, list[LegValue]] | None = None
         best_c = upper
         bound_c = lower if skip_first else None
         if not skip_first:
             m.minimize(self.completion)
-            solver = solver_for(time_limit * 0.5)
+            solver = solver_for(time_limit * 0.5, light=True)
             st = solver.solve(m)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 status = "infeasible" if st == cp_model.INFEASIBLE else "unknown"
@@ -586,8 +601,12 @@ class CpSatModel:
             first_optimal = st == cp_model.OPTIMAL
             best_c = int(solver.value(self.completion))
             bound_c = int(solver.best_objective_bound)
+            first_legs = self._extract(solver)
+            # A complete hint (every variable of the first stage's plan): the second stage
+            # starts from a feasible plan instead of searching for one.
             m.clear_hints()
-            for v in self._hint_vars():
+            for i in range(len(m.proto.variables)):
+                v = m.get_int_var_from_proto_index(i)
                 m.add_hint(v, solver.value(v))
         if progress:
             progress("completion fixed; minimising sorties")
@@ -603,19 +622,17 @@ class CpSatModel:
         solver2 = solver_for(min(time_limit - spent, max(3.0, 0.25 * time_limit)))
         st2 = solver2.solve(m)
         if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if first_legs is not None:
+                # The first stage's plan stands (its sorties not minimised).
+                return Solution(
+                    "optimal" if first_optimal else "feasible", best_c, bound_c, first_legs,
+                    sum(len(v) for v in first_legs.values()), _time.perf_counter() - t0, True)
             return Solution("unknown", None, bound_c, {}, None, _time.perf_counter() - t0, True)
         legs = self._extract(solver2)
         return Solution(
             "optimal" if first_optimal else "feasible", int(solver2.value(self.completion)),
             bound_c, legs, sum(len(v) for v in legs.values()), _time.perf_counter() - t0, True,
         )
-
-    def _hint_vars(self) -> list[cp_model.IntVar]:
-        out: list[cp_model.IntVar] = [self.completion]
-        for s in self.slots:
-            out += [s.act, s.pd, s.pa, s.d, s.a, *s.y.values(), *s.pax.values(),
-                    *s.veh.values(), *s.cargo.values(), *s.carry.values()]
-        return out
 
     def _extract(self, solver: cp_model.CpSolver) -> dict[str, list[LegValue]]:
         out: dict[str, list[LegValue]] = {}
