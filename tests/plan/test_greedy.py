@@ -138,8 +138,8 @@ def test_search_bounds_never_exceed_a_tried_landing(monkeypatch, phase, merge):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
 @pytest.mark.parametrize("options", [
-    {"merge": True}, {"shuttle": True}, {"merge": True, "shuttle": True, "bias": 480},
-    {"park": True}, {"boost": True},
+    {"merge": True}, {"defer": True}, {"merge": True, "defer": True, "bias": 480},
+    {"defer": True, "base_first": True}, {"park": True}, {"boost": True},
 ])
 def test_every_variant_is_accepted_by_the_checker(seed, phase, options):
     p = generated(seed, phase)
@@ -149,6 +149,62 @@ def test_every_variant_is_accepted_by_the_checker(seed, phase, options):
     legs = _greedy(p, retire=False, **options)
     if legs is None:
         pytest.skip("this variant gets stuck on this scenario (others are tried)")
+    assert check(p.scenario, as_plan(p, legs)) == []
+
+
+def two_origins() -> Problem:
+    """tiny.yaml's deployment with one aircraft (based at HOM) and two origins: U-RUS (40
+    passengers) at HOM, U-BLR (30) at FAR; each fills one lift into THA."""
+    text = (TINY.replace("count: 2, base: HOM", "count: 1, base: HOM")
+            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 40")
+            .replace("personnel: 30, theatre: THA, home: HOM",
+                     "personnel: 30, theatre: THA, home: FAR")
+            .replace("  - {id: HOM,",
+                     "  - {id: FAR, name: Far, lat: 52.0, lon: 70.0, assumed: test}\n"
+                     "  - {id: HOM,"))
+    return build_problem(loads_scenario(text, "tiny-two-origins.yaml"), "deployment")
+
+
+def _route(legs: list) -> list[tuple[str, str, str]]:
+    return [(leg.kind, leg.origin, leg.destination) for leg in legs]
+
+
+def test_base_first_flies_the_unit_at_base_before_positioning():
+    p = two_origins()
+    plain = _greedy(p, retire=False)
+    first = _greedy(p, retire=False, base_first=True)
+    assert plain is not None and first is not None
+    # By name U-BLR (at FAR) comes first; base first takes U-RUS where the aircraft stands.
+    assert _route(plain["F1-01"])[:2] == [("positioning", "HOM", "FAR"), ("lift", "FAR", "THA")]
+    assert _route(first["F1-01"])[0] == ("lift", "HOM", "THA")
+    assert check(p.scenario, as_plan(p, first)) == []
+
+
+def test_deferred_exit_flies_from_the_theatre_straight_to_the_next_origin():
+    p = two_origins()
+    via_base = _greedy(p, retire=False, base_first=True)
+    direct = _greedy(p, retire=False, base_first=True, defer=True)
+    assert via_base is not None and direct is not None
+    assert _route(via_base["F1-01"]) == [
+        ("lift", "HOM", "THA"), ("positioning", "THA", "HOM"), ("positioning", "HOM", "FAR"),
+        ("lift", "FAR", "THA"), ("positioning", "THA", "HOM")]
+    assert _route(direct["F1-01"]) == [
+        ("lift", "HOM", "THA"), ("positioning", "THA", "FAR"), ("lift", "FAR", "THA"),
+        ("positioning", "THA", "HOM")]
+    # It leaves THA as early as it would have left for base, and lands its last load sooner.
+    assert direct["F1-01"][1].dep == via_base["F1-01"][1].dep
+    assert completion_of(p, direct) < completion_of(p, via_base)
+    assert check(p.scenario, as_plan(p, direct)) == []
+
+
+def test_an_untaken_deferred_exit_flies_to_base_at_its_booked_minute():
+    p = two_origins()
+    legs = _greedy(p, retire=False, defer=True)
+    assert legs is not None
+    last = legs["F1-01"][-1]
+    assert (last.kind, last.origin, last.destination) == ("positioning", "THA", "HOM")
+    # Booked when it landed: a turnaround after its last lift's arrival (THA has no hours).
+    assert last.dep == legs["F1-01"][-2].arr + p.fleets[0].turnaround
     assert check(p.scenario, as_plan(p, legs)) == []
 
 

@@ -26,6 +26,8 @@ from contingent.plan.problem import FleetData, Problem, UnitDemand
 INF = 10**9
 #: Above this many aircraft, fleets that differ only in base share a pool of tails.
 MERGE_TAILS = 500
+#: A greedy variant: retire, park, bias (minutes), deferred exits, base first.
+Variant = tuple[bool, bool, int, bool, bool]
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,9 @@ class _Tail:
     where: str
     ready: int
     legs: list[LegValue] = field(default_factory=list)
+    # Deferred exit: the minute a tail that must leave the theatre airfield it stands on
+    # departs (slot and apron already booked); where to is chosen by the next load it takes.
+    exit: int | None = None
 
 
 def _same(t: int, _length: int) -> int:
@@ -76,12 +81,10 @@ class _Airspace:
                          for a in s.airfields if a.closures}
         self.park = False
         self.parked: dict[str, list[_Tail]] = defaultdict(list)
-        # Units by origin and what is left of each (set by the greedy when tails may fly
-        # back to an origin instead of base).
         self.retire = True
-        self.pending: dict[str, list[UnitDemand]] = {}
-        self.rems: dict[str, dict[str, int]] | None = None
-        self.nearest: dict[tuple[str, str], list[str]] = {}
+        # Tails leaving the theatre after a lift go where their next load is (set by the
+        # greedy): see ``_Tail.exit``.
+        self.defer = False
 
     def _grow(self, t: int) -> None:
         if t <= self.size:
@@ -387,7 +390,7 @@ class _Pools:
         _, d0, free_from = self._lift
         if t.where == u.origin:
             return max(t.ready, d0) + blk
-        leave = self.air.depart_at(t.where, t.ready)
+        leave = t.exit if t.exit is not None else self.air.depart_at(t.where, t.ready)
         if leave >= INF:
             return INF
         land = leave + self.p.block(t.fleet.type, t.where, u.origin)
@@ -426,9 +429,11 @@ def greedy(p: Problem, seconds: float | None = None,
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
     CP-SAT model can hold (a tail that flies back to base after a lift into the theatre is
-    done) or not; parking in a small theatre apron or not; flying out of the theatre to the
-    lift's origin while units wait there, or to base; and a bias of 480 minutes per full
-    largest aircraft, which trades a later landing for fewer, bigger lifts.
+    done) or not; parking in a small theatre apron or not; tails leaving the theatre after a
+    lift at the first minute they can, bound for wherever their next load is (deferred exit),
+    with or without units at the base of a fleet that may carry them going first; and a
+    bias of 480 minutes per full largest aircraft, which trades a later landing for fewer,
+    bigger lifts.
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
@@ -436,22 +441,20 @@ def greedy(p: Problem, seconds: float | None = None,
     completion already meets ``target`` (a lower bound) or the time is spent.
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
-    variants: list[tuple[bool, bool, int, bool]] = [
-        (True, False, 0, False), (False, False, 0, False), (True, False, 480, False),
-        (False, False, 480, False)]
-    if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre) and into_theatre:
-        # Into a theatre with a small apron: park aircraft while there is room.
-        variants += [(True, True, 0, False), (False, True, 0, False), (False, True, 480, False)]
+    # (retire, park, bias, defer, base first), most promising first: on bigger problems the
+    # biased variants usually win, and into the theatre the deferred exits do.
+    variants: list[Variant] = [(True, False, 480, False, False), (True, False, 0, False, False)]
     if into_theatre:
-        # Out of the theatre straight back to an origin where units wait, not via base.
-        variants += [(False, False, 0, True), (False, False, 480, True)]
-    else:
-        # Retiring only concerns tails flying back from the theatre: one of each pair will do.
-        variants = [v for v in variants if v[0]]
+        variants = [(False, False, 480, True, False), (False, False, 0, True, True),
+                    (False, False, 0, True, False), (False, False, 480, True, True),
+                    *variants]
+        if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre):
+            # Into a theatre with a small apron: park aircraft while there is room.
+            variants += [(True, True, 0, False, False), (False, True, 0, False, False),
+                         (False, True, 480, False, False)]
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
-    # On bigger problems the biased variants usually win: run them first.
-    runs = sorted(range(len(variants)), key=lambda i: (-variants[i][2], i))
+    runs = list(range(len(variants)))
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
     took = 0.0
@@ -461,10 +464,10 @@ def greedy(p: Problem, seconds: float | None = None,
             log.info("greedy: time spent after %d of %d variants", n, len(runs))
             break
         began = time.perf_counter()
-        r, k, b, sh = variants[i]
+        r, k, b, d, bf = variants[i]
         if progress:
             progress(f"greedy variant {n + 1} of {len(runs)}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, shuttle=sh)
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, defer=d, base_first=bf)
         took = time.perf_counter() - began
         if g is not None:
             found[i] = g
@@ -484,7 +487,7 @@ def greedy(p: Problem, seconds: float | None = None,
 
 
 def _squeaky(p: Problem,
-             starts: list[tuple[tuple[bool, bool, int, bool], dict[str, list[LegValue]]]],
+             starts: list[tuple[Variant, dict[str, list[LegValue]]]],
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None,
@@ -496,7 +499,7 @@ def _squeaky(p: Problem,
     generator per variant: the same rounds give the same plan) and re-runs the greedy; the
     best plan seen is kept.
     """
-    state: list[tuple[tuple[bool, bool, int, bool], dict[str, list[LegValue]],
+    state: list[tuple[Variant, dict[str, list[LegValue]],
                       dict[str, int], random.Random]] = [
         (v, g, defaultdict(int), random.Random(0)) for v, g in starts]
     best = starts[0][1]
@@ -507,7 +510,7 @@ def _squeaky(p: Problem,
             break
         began = time.perf_counter()
         k = n % len(state)
-        (r, park, b, sh), cur, boost, rng = state[k]
+        (r, park, b, d, bf), cur, boost, rng = state[k]
         land: dict[str, int] = {}
         for legs in cur.values():
             for leg in legs:
@@ -519,7 +522,8 @@ def _squeaky(p: Problem,
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _greedy(p, retire=r, park=park, bias=b, merge=merge, shuttle=sh, boost=boost)
+        g = _greedy(p, retire=r, park=park, bias=b, merge=merge, defer=d, base_first=bf,
+                    boost=boost)
         took = time.perf_counter() - began
         if g is None:
             continue
@@ -541,9 +545,10 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 
 
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
-            merge: bool = False, shuttle: bool = False,
+            merge: bool = False, defer: bool = False, base_first: bool = False,
             boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
+    air.defer = defer
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
            max(f.payload_kg for f in p.fleets))
     air.park = park
@@ -560,18 +565,18 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
                 rank[n] = max(rank.get(n, 0), 1 + max(rank.get(x, 0) for x in r.first))
     last_dep: dict[str, int] = {r.nation: p.minutes(r.start) for r in p.roads}
     ahead = boost or {}
+    # Base first: a unit waiting where an aircraft that may carry it stands needs no
+    # positioning flight; flown first, it frees those aircraft for the rest sooner.
+    based = ({(n, f.base) for f in p.fleets for n in f.carries} if base_first else set())
     order = sorted(p.units, key=lambda u: (rank.get(u.nation, 0),
                                            max(u.release, u.window[0]) - ahead.get(u.id, 0),
+                                           (u.nation, u.origin) not in based,
                                            u.window[1], u.id))
     rems: dict[str, dict[str, int]] = {}
     for x in p.units:
         rems[x.id] = {**x.vehicles, "_pax": x.pax, "_cargo": x.cargo_kg}
     ordered_nations = {n for r in befores for n in (*r.first, *r.then)}
     air.retire = retire
-    if shuttle and not retire:
-        air.rems = rems
-        for v in order:
-            air.pending.setdefault(v.origin, []).append(v)
     # Units that may top up a lift, by route, in scheduling order.
     by_route: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
     for v in order:
@@ -606,7 +611,12 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
         for t in pool:
             if not t.legs:
                 continue
-            if t.where in p.theatre and t.where != t.fleet.base:
+            if t.exit is not None:
+                # A deferred exit no load took: to base, as booked.
+                blk = p.block(t.fleet.type, t.where, t.fleet.base)
+                t.legs.append(LegValue("positioning", t.where, t.fleet.base, t.exit,
+                                       t.exit + blk))
+            elif t.where in p.theatre and t.where != t.fleet.base:
                 blk = p.block(t.fleet.type, t.where, t.fleet.base)
                 rd = t.ready
                 for _ in range(200):
@@ -654,25 +664,33 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
     lo, hi = max(u.release, u.window[0]), u.window[1]
     blk = p.block(f.type, u.origin, u.destination)
     need_pos = t.where != u.origin
+    # A tail with a deferred exit leaves at that minute, whatever it flies next.
+    fixed = t.exit is not None
+    if fixed and not need_pos:
+        return None
     pblk = p.block(f.type, t.where, u.origin) if need_pos else 0
     # Work back from the wanted lift departure so the aircraft does not wait needlessly;
     # if the origin is closed when it would land, it lands before closing and waits there.
     pd = t.ready
-    if need_pos:
+    if need_pos and not fixed:
         want = air.depart_at(u.origin, lo) - f.turnaround
         land = air.open_before(u.origin, want) if want < INF else None
         pd = max(t.ready, (land if land is not None else lo - f.turnaround) - pblk)
+    dmin = lo  # earliest lift departure; a fixed exit moves it instead of ``pd``
     for _ in range(400):
         if need_pos:
-            pd = air.depart_at(t.where, pd)
-            if pd >= INF:
-                return None
+            if not fixed:
+                pd = air.depart_at(t.where, pd)
+                if pd >= INF:
+                    return None
             pa = pd + pblk
             pa_ok = air.open_at(u.origin, pa)
             if pa_ok != pa:
+                if fixed:
+                    return None
                 pd += pa_ok - pa
                 continue
-            d = max(pa + f.turnaround, lo)
+            d = max(pa + f.turnaround, dmin)
         else:
             pa = pd
             d = max(pd, lo)
@@ -682,7 +700,9 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         a = d + blk
         a_ok = air.open_at(u.destination, a)
         if a_ok != a:
-            if need_pos:
+            if fixed:
+                dmin = d + (a_ok - a)
+            elif need_pos:
                 pd += a_ok - a
             else:
                 pd = d + (a_ok - a)
@@ -690,20 +710,27 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         if a > f.available[1] or a > p.horizon:
             return None
         if need_pos and not air.ground_ok(u.origin, pa, d):
+            if fixed:
+                return None
             pd += 15
             continue
         if air.park and _returns(p, t, u):
             if not air.ground_ok(u.destination, a, INF) and _evictable(
                     p, air, u.destination, a) is None:
-                pd += 15
+                if fixed:
+                    dmin = d + 15
+                else:
+                    pd += 15
                 continue
             return pd, pa, d, a
-        leave = (_return_time(p, air, t, u.destination, a, _back(air, t, u, air.retire))
-                 if _returns(p, t, u) else INF)
+        leave = _return_time(p, air, t, u.destination, a) if _returns(p, t, u) else INF
         if leave is None:
             return None
         if not air.ground_ok(u.destination, a, min(leave, a + 1) if leave >= INF else leave):
-            pd += 15
+            if fixed:
+                dmin = d + 15
+            else:
+                pd += 15
             continue
         return pd, pa, d, a
     return None
@@ -714,34 +741,9 @@ def _returns(p: Problem, t: _Tail, u: UnitDemand) -> bool:
     return u.destination in p.theatre and u.destination != t.fleet.base
 
 
-def _back(air: _Airspace, t: _Tail, u: UnitDemand, retire: bool) -> str:
-    """Where a tail flies after a lift into the theatre: to the nearest origin where units
-    it may carry still wait (saving a leg through base), else to base. Retiring tails (the
-    CP-SAT model's chain shape) always go to base."""
-    f = t.fleet
-    if retire or air.rems is None:
-        return f.base
-    p = air.p
-    key = (f.type, u.destination)
-    if key not in air.nearest:
-        air.nearest[key] = sorted(air.pending, key=lambda o: (p.block(f.type, u.destination, o),
-                                                               o))
-    for o in air.nearest[key]:
-        waiting = air.pending[o]
-        # Drop units with nothing left, so the lists shrink as the plan fills.
-        waiting[:] = [v for v in waiting if _left(air.rems[v.id], v)]
-        if any(v.nation in f.carries for v in waiting):
-            return o
-    return f.base
-
-
-def _left(rem: dict[str, int], v: UnitDemand) -> bool:
-    return bool(rem["_pax"] > 0 or rem["_cargo"] > 0 or any(rem[c] > 0 for c in v.vehicles))
-
-
-def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int,
-                 to: str | None = None) -> int | None:
-    to = to or t.fleet.base
+def _return_time(p: Problem, air: _Airspace, t: _Tail, at: str, arrived: int) -> int | None:
+    """When a tail that landed at ``at`` can leave so as to land at its base while open."""
+    to = t.fleet.base
     blk = p.block(t.fleet.type, at, to)
     rd = arrived + t.fleet.turnaround
     for _ in range(200):
@@ -840,9 +842,11 @@ def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: in
     if t in air.parked.get(t.where, []):
         air.parked[t.where].remove(t)
     if t.where != u.origin:
-        if t.legs:
-            _close_ground(air, t.where, t.legs[-1].arr, pd)
-        air.book_departure(t.where, pd)
+        if t.exit is None:
+            if t.legs:
+                _close_ground(air, t.where, t.legs[-1].arr, pd)
+            air.book_departure(t.where, pd)
+        t.exit = None
         t.legs.append(LegValue("positioning", t.where, u.origin, pd, pa))
         air.book_ground(u.origin, pa, d)
     elif t.legs:
@@ -861,12 +865,16 @@ def _commit(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, pa: in
         t.where, t.ready = u.destination, a + f.turnaround
         return
     if _returns(p, t, u):
-        to = _back(air, t, u, retire)
-        rd = _return_time(p, air, t, u.destination, a, to)
+        to = f.base
+        rd = _return_time(p, air, t, u.destination, a)
         assert rd is not None  # _try found it possible a moment ago
         blk = p.block(f.type, u.destination, to)
         air.book_ground(u.destination, a, rd)
         air.book_departure(u.destination, rd)
+        if air.defer and not retire:
+            # It leaves at ``rd`` (able to reach base); the next load it takes says where to.
+            t.where, t.ready, t.exit = u.destination, rd, rd
+            return
         t.legs.append(LegValue("positioning", u.destination, to, rd, rd + blk))
         t.where, t.ready = to, (INF if retire else rd + blk + f.turnaround)
         return
