@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from contingent.plan.bounds import (
+    MinuteBound,
     all_bounds,
     explain_conflicts,
     min_lifts,
@@ -113,30 +114,43 @@ def plan(
     # Half the time for the heuristic and its improvement rounds (three quarters where the
     # CP-SAT model will be too big to build); its first variant always runs to the end.
     share = 0.75 if len(p.units) > LARGE else 0.5
-    warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
-                  rounds=rounds, target=lb.minute)
-    upper = completion_of(p, warm) if warm is not None else None
-    if upper is not None and upper > lb.minute:
+    found: list[MinuteBound] = []
+
+    def stronger(upper: int) -> int:
+        # Called by the greedy once its variants have a completion: the LP bounds then tell
+        # its improvement rounds (and the search) whether there is anything left to gain.
         if progress:
             progress("fleet-work and flow LP bounds")
         # The fleet-work LP is small (fleet classes x routes); the flow LP gets a fifth of the
         # time limit: the bound is worth having, but not the whole budget.
-        extra = [work_bound(p, seconds=0.05 * limit)]
-        if extra[0] is not None and extra[0].minute > upper:
+        work = work_bound(p, seconds=0.05 * limit)
+        if work is not None and work.minute > upper:
             # A plan beat it: not a relaxation after all. Never claim it.
             log.warning("fleet-work bound above an achieved completion; discarded")
-            extra = [None]
-        if extra[0] is None or extra[0].minute < upper:
+            work = None
+        if work is not None:
+            found.append(work)
+        if work is None or work.minute < upper:
             # Past the CP-SAT range the coarsened flow LP rarely beats the simple bounds:
             # a tenth of the time limit there.
-            share = 0.1 if len(p.units) > LARGE else 0.2
-            extra.append(flow_bound(p, max(lb.minute, extra[0].minute if extra[0] else 0),
-                                    upper, seconds=share * limit))
-        found = [b for b in extra if b is not None]
-        if found:
-            bounds = sorted([*bounds, *found], key=lambda b: -b.minute)
-            lb = bounds[0]
-            plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
+            part = 0.1 if len(p.units) > LARGE else 0.2
+            flow = flow_bound(p, max(lb.minute, work.minute if work else 0), upper,
+                              seconds=part * limit)
+            if flow is not None:
+                found.append(flow)
+        return max([lb.minute, *(b.minute for b in found)])
+
+    warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
+                  rounds=rounds, target=lb.minute, bound=stronger)
+    upper = completion_of(p, warm) if warm is not None else None
+    if upper is not None and any(b.minute > upper for b in found):
+        # Improvement rounds landed sooner than a bound: it was no relaxation. Never claim it.
+        log.warning("an LP bound above an achieved completion; discarded")
+        found = [b for b in found if b.minute <= upper]
+    if found:
+        bounds = sorted([*bounds, *found], key=lambda b: -b.minute)
+        lb = bounds[0]
+        plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
     if warm is not None and len(p.units) > LARGE:
         # Far past what the model can hold: skip sizing it.
         tails, n_legs = {f.id: 0 for f in p.fleets}, 0
@@ -180,8 +194,11 @@ def plan(
         if fits and warm is not None:
             model.hint(warm)
         # Building the model counts against the time limit (without a plan yet, the search
-        # gets at least a second: there is nothing else to return).
-        left = max(0.25 if warm is not None else 1.0, limit - (time.perf_counter() - t0))
+        # gets at least a second: there is nothing else to return), and so do the solver's
+        # own wind-down and turning its answer into a plan: a tenth is kept for those.
+        margin = min(1.0, 0.1 * limit)
+        left = max(0.25 if warm is not None else 1.0,
+                   limit - (time.perf_counter() - t0) - margin)
         skip = fits and upper is not None and upper <= lb.minute
         searched = not skip
         sol = model.solve(left, w, lb.minute, upper if fits else None, skip_first=skip,

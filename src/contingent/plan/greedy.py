@@ -28,6 +28,7 @@ INF = 10**9
 MERGE_TAILS = 500
 #: A greedy variant: retire, park, bias (minutes), deferred exits, base first.
 Variant = tuple[bool, bool, int, bool, bool]
+WAIT_STEP = 0
 log = logging.getLogger(__name__)
 
 
@@ -424,7 +425,8 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
 
 def greedy(p: Problem, seconds: float | None = None,
            progress: Callable[[str], None] | None = None, rounds: int = 0,
-           target: int | None = None) -> dict[str, list[LegValue]] | None:
+           target: int | None = None, bound: Callable[[int], int] | None = None,
+           ) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
@@ -438,7 +440,8 @@ def greedy(p: Problem, seconds: float | None = None,
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
     Then up to ``rounds`` rounds of :func:`_squeaky` improve the best one, unless its
-    completion already meets ``target`` (a lower bound) or the time is spent.
+    completion already meets ``target`` (a lower bound) or the time is spent. ``bound``, given
+    the variants' best completion, may return a stronger lower bound to aim at.
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
     # (retire, park, bias, defer, base first), most promising first: on bigger problems the
@@ -471,6 +474,8 @@ def greedy(p: Problem, seconds: float | None = None,
         took = time.perf_counter() - began
         if g is not None:
             found[i] = g
+            if target is not None and completion_of(p, g) <= target:
+                break  # it meets a lower bound: no variant can land the last load sooner
     if not found:
         return None
 
@@ -479,6 +484,9 @@ def greedy(p: Problem, seconds: float | None = None,
 
     order = sorted(found, key=lambda i: (score(found[i]), i))
     best = found[order[0]]
+    if bound is not None and (target is None or completion_of(p, best) > target):
+        got = bound(completion_of(p, best))
+        target = got if target is None else max(target, got)
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
@@ -712,28 +720,43 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         if need_pos and not air.ground_ok(u.origin, pa, d):
             if fixed:
                 return None
-            pd += 15
+            pd += _wait(air, u.origin, pa, d - pa)
             continue
         if air.park and _returns(p, t, u):
             if not air.ground_ok(u.destination, a, INF) and _evictable(
                     p, air, u.destination, a) is None:
+                w = _wait(air, u.destination, a, f.turnaround)
                 if fixed:
-                    dmin = d + 15
+                    dmin = d + w
                 else:
-                    pd += 15
+                    pd += w
                 continue
             return pd, pa, d, a
         leave = _return_time(p, air, t, u.destination, a) if _returns(p, t, u) else INF
         if leave is None:
             return None
         if not air.ground_ok(u.destination, a, min(leave, a + 1) if leave >= INF else leave):
+            w = _wait(air, u.destination, a, leave - a if leave < INF else 1)
             if fixed:
-                dmin = d + 15
+                dmin = d + w
             else:
-                pd += 15
+                pd += w
             continue
         return pd, pa, d, a
     return None
+
+
+def _wait(air: _Airspace, a: str, t: int, length: int) -> int:
+    """How much later to try a stay of ``length`` minutes from ``t`` on ``a``'s full apron:
+    past its last full minute (any earlier start overlaps it), at least a minute and at most
+    a quarter of an hour, so that caps and hours are looked at again on the way."""
+    cap = air.mog.get(a)
+    if WAIT_STEP or cap is None:
+        return WAIT_STEP or 15
+    length = max(1, min(length, 15 * 1440))
+    air._grow(t + length)
+    full = np.flatnonzero(air.occ[a][t:t + length] >= cap)
+    return min(15, int(full[-1]) + 1) if full.size else 1
 
 
 def _returns(p: Problem, t: _Tail, u: UnitDemand) -> bool:
