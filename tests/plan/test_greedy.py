@@ -245,3 +245,53 @@ def test_improvement_stops_at_the_target():
     assert plain is not None
     # A target the first plan already meets: no round can change the answer.
     assert greedy(p, rounds=15, target=completion_of(p, plain)) == plain
+
+
+def test_variants_stop_at_the_target(monkeypatch):
+    p = generated(4, "deployment", units=60)
+    runs = []
+    real = GREEDY._greedy
+
+    def counting(*args, **kwargs):
+        runs.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(GREEDY, "_greedy", counting)
+    first = greedy(p, target=0)
+    n_all = len(runs)
+    runs.clear()
+    # The first variant's own completion as the target: no other variant is run.
+    assert greedy(p, target=completion_of(p, real(p, **{
+        "retire": False, "bias": 480, "defer": True, "base_first": False}))) is not None
+    assert n_all > 1 and len(runs) == 1
+    assert first is not None
+
+
+def test_a_stronger_bound_ends_the_improvement_rounds(monkeypatch):
+    p = generated(4, "deployment", units=60)
+    seen: list[int] = []
+
+    def bound(upper: int) -> int:
+        seen.append(upper)
+        return upper  # as if an LP proved the variants' best optimal
+
+    def no_rounds(*_args, **_kwargs):
+        raise AssertionError("improvement rounds ran past a bound already met")
+
+    monkeypatch.setattr(GREEDY, "_squeaky", no_rounds)
+    legs = greedy(p, rounds=15, target=0, bound=bound)
+    assert legs is not None and seen == [completion_of(p, legs)]
+
+
+def test_wait_on_a_full_apron_skips_past_its_last_full_minute():
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    for _ in range(air.mog[apron]):
+        air.book_ground(apron, 100, 105)
+    assert GREEDY._wait(air, apron, 100, 60) == 5  # full at 100..104: try 105
+    assert GREEDY._wait(air, apron, 98, 60) == 7
+    for _ in range(air.mog[apron]):
+        air.book_ground(apron, 200, 260)
+    assert GREEDY._wait(air, apron, 200, 30) == 15  # a long blockage: a quarter hour at most
+    assert GREEDY._wait(air, apron, 300, 30) == 1  # nothing full (the caller found a clash)
