@@ -325,19 +325,25 @@ def _fmt(p: Problem, m: int) -> str:
     return f"{p.time(m):%d %b %H:%M}"
 
 
+def _units_at(p: Problem, end: str) -> tuple[dict[str, list[int]],
+                                              dict[str, list[tuple[int, int]] | None]]:
+    """Unit indices by their ``end`` ("origin" or "destination") airfield, and every
+    airfield's departure windows up to three days past the horizon."""
+    at: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(p.units):
+        at[getattr(u, end)].append(i)
+    until = p.horizon + 3 * DAY
+    return at, {a.id: _windows(p, a.id, until) for a in p.scenario.airfields}
+
+
 def departure_days_bound(p: Problem, t: _Tables | None = None) -> MinuteBound | None:
     """Lifts out of each cap group or capped, timed or apron-limited airfield against its
     departure slots, for every release threshold (see the module docstring)."""
     if not p.units or not p.fleets:
         return None
     t = t or _Tables(p)
-    s = p.scenario
-    until = p.horizon + 3 * DAY
     based = {f.base for f in p.fleets}
-    by_origin: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(p.units):
-        by_origin[u.origin].append(i)
-    windows = {a.id: _windows(p, a.id, until) for a in s.airfields}
+    by_origin, windows = _units_at(p, "origin")
     best: MinuteBound | None = None
     for g in _groups(p):
         members = sorted(a for a in g.members if by_origin.get(a))
@@ -390,11 +396,7 @@ def theatre_exits_bound(p: Problem, t: _Tables | None = None) -> MinuteBound | N
         return None
     t = t or _Tables(p)
     s = p.scenario
-    until = p.horizon + 3 * DAY
-    by_dest: dict[str, list[int]] = defaultdict(list)
-    for i, u in enumerate(p.units):
-        by_dest[u.destination].append(i)
-    windows = {a.id: _windows(p, a.id, until) for a in s.airfields}
+    by_dest, windows = _units_at(p, "destination")
     best: MinuteBound | None = None
     for g in _groups(p):
         members = sorted(a for a in g.members
