@@ -289,9 +289,9 @@ def test_wait_on_a_full_apron_skips_past_its_last_full_minute():
     apron = next(iter(air.mog))
     for _ in range(air.mog[apron]):
         air.book_ground(apron, 100, 105)
-    assert GREEDY._wait(air, apron, 100, 60) == 5  # full at 100..104: try 105
-    assert GREEDY._wait(air, apron, 98, 60) == 7
+    assert air.wait(apron, 100, 60) == 5  # full at 100..104: try 105
+    assert air.wait(apron, 98, 60) == 7
     for _ in range(air.mog[apron]):
         air.book_ground(apron, 200, 260)
-    assert GREEDY._wait(air, apron, 200, 30) == 15  # a long blockage: a quarter hour at most
-    assert GREEDY._wait(air, apron, 300, 30) == 1  # nothing full (the caller found a clash)
+    assert air.wait(apron, 200, 30) == 15  # a long blockage: a quarter hour at most
+    assert air.wait(apron, 300, 30) == 1  # nothing full (the caller found a clash)

@@ -28,7 +28,6 @@ INF = 10**9
 MERGE_TAILS = 500
 #: A greedy variant: retire, park, bias (minutes), deferred exits, base first.
 Variant = tuple[bool, bool, int, bool, bool]
-WAIT_STEP = 0
 log = logging.getLogger(__name__)
 
 
@@ -192,6 +191,18 @@ class _Airspace:
                 t += s
             return t
         return first
+
+    def wait(self, a: str, t: int, length: int) -> int:
+        """How much later to try a stay of ``length`` minutes from ``t`` on ``a``'s full
+        apron: past its last full minute (any earlier start overlaps it), at least a minute
+        and at most a quarter of an hour, so that caps and hours are looked at again."""
+        cap = self.mog.get(a)
+        if cap is None:
+            return 15
+        length = max(1, min(length, 15 * 1440))
+        self._grow(t + length)
+        full = np.flatnonzero(self.occ[a][t:t + length] >= cap)
+        return min(15, int(full[-1]) + 1) if full.size else 1
 
     def book_ground(self, a: str, lo: int, hi: int) -> None:
         if a not in self.mog:
@@ -457,19 +468,17 @@ def greedy(p: Problem, seconds: float | None = None,
                          (False, True, 480, False, False)]
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
-    runs = list(range(len(variants)))
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
     took = 0.0
-    for n, i in enumerate(runs):
+    for i, (r, k, b, d, bf) in enumerate(variants):
         # Start another variant only if one more, as long as the last, fits in the time.
-        if n and stop is not None and time.perf_counter() + took > stop:
-            log.info("greedy: time spent after %d of %d variants", n, len(runs))
+        if i and stop is not None and time.perf_counter() + took > stop:
+            log.info("greedy: time spent after %d of %d variants", i, len(variants))
             break
         began = time.perf_counter()
-        r, k, b, d, bf = variants[i]
         if progress:
-            progress(f"greedy variant {n + 1} of {len(runs)}")
+            progress(f"greedy variant {i + 1} of {len(variants)}")
         g = _greedy(p, retire=r, park=k, bias=b, merge=merge, defer=d, base_first=bf)
         took = time.perf_counter() - began
         if g is not None:
@@ -720,12 +729,12 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         if need_pos and not air.ground_ok(u.origin, pa, d):
             if fixed:
                 return None
-            pd += _wait(air, u.origin, pa, d - pa)
+            pd += air.wait(u.origin, pa, d - pa)
             continue
         if air.park and _returns(p, t, u):
             if not air.ground_ok(u.destination, a, INF) and _evictable(
                     p, air, u.destination, a) is None:
-                w = _wait(air, u.destination, a, f.turnaround)
+                w = air.wait(u.destination, a, f.turnaround)
                 if fixed:
                     dmin = d + w
                 else:
@@ -736,7 +745,7 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
         if leave is None:
             return None
         if not air.ground_ok(u.destination, a, min(leave, a + 1) if leave >= INF else leave):
-            w = _wait(air, u.destination, a, leave - a if leave < INF else 1)
+            w = air.wait(u.destination, a, leave - a if leave < INF else 1)
             if fixed:
                 dmin = d + w
             else:
@@ -746,21 +755,9 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
     return None
 
 
-def _wait(air: _Airspace, a: str, t: int, length: int) -> int:
-    """How much later to try a stay of ``length`` minutes from ``t`` on ``a``'s full apron:
-    past its last full minute (any earlier start overlaps it), at least a minute and at most
-    a quarter of an hour, so that caps and hours are looked at again on the way."""
-    cap = air.mog.get(a)
-    if WAIT_STEP or cap is None:
-        return WAIT_STEP or 15
-    length = max(1, min(length, 15 * 1440))
-    air._grow(t + length)
-    full = np.flatnonzero(air.occ[a][t:t + length] >= cap)
-    return min(15, int(full[-1]) + 1) if full.size else 1
-
-
 def _returns(p: Problem, t: _Tail, u: UnitDemand) -> bool:
-    """Aircraft do not stay in the theatre: after a lift into it they fly back to base."""
+    """Aircraft do not stay in the theatre: after a lift into it they leave again (to base,
+    or with a deferred exit to wherever their next load is)."""
     return u.destination in p.theatre and u.destination != t.fleet.base
 
 
