@@ -58,7 +58,7 @@ from datetime import datetime, timedelta
 
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
-from contingent.plan.bounds import MinuteBound, _ready
+from contingent.plan.bounds import MinuteBound, _min_space, _ready
 from contingent.plan.problem import DAY, FleetData, Problem
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,7 @@ def _needs(p: Problem) -> tuple[list[_Need], dict[str, list[FleetData]]]:
         for c, n in u.vehicles.items():
             key = (c, u.nation)
             if key not in size:
-                opts = [p.space_cm[(c, f.type)] for f in carriers[u.nation]
-                        if (c, f.type) in p.space_cm]
-                size[key] = min(opts) if opts else 0
+                size[key] = _min_space(p, c, {f.type for f in carriers[u.nation]})
             space += n * size[key]
         mass = u.pax * p.personnel_mass + u.cargo_kg + sum(
             n * p.vehicle_mass[c] for c, n in u.vehicles.items())
