@@ -70,6 +70,10 @@ def test_users_and_tokens(client: Any, tokens: dict[str, str]) -> None:
     r = client.post("/api/users/ops-1/revoke", headers=admin)
     assert r.status_code == 200 and r.json() == {"revoked": 2}
     assert client.get("/api/me", headers=auth(token)).status_code == 401
+    for action in ("tokens", "revoke"):
+        r = client.post(f"/api/users/nobody/{action}", headers=admin)
+        assert r.status_code == 404 and r.json()["field"] == "name"
+        assert "nobody" in r.json()["detail"]
 
 
 def test_tokens_are_stored_hashed(db_url: str, tokens: dict[str, str]) -> None:

@@ -562,14 +562,18 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
             raise _input_error(exc, 409 if "exists" in exc.message else 422) from None
         return TokenOut(name=user.name, role=user.role, token=token)
 
+    def user_named(s: Session, name: str) -> User:
+        user = find_user(s, name)
+        if user is None:
+            raise ApiError(404, f"no user {name!r}", "name")
+        return user
+
     @app.post("/api/users/{name}/tokens", response_model=TokenOut, status_code=201,
               responses=ERRORS, tags=["users"])
     def create_token(name: Annotated[str, Path(max_length=64)], who: Admin) -> TokenOut:
         """A further token for a user (admin)."""
         with database.write() as s:
-            user = find_user(s, name)
-            if user is None:
-                raise ApiError(404, f"no user {name!r}", "name")
+            user = user_named(s, name)
             return TokenOut(name=user.name, role=user.role, token=issue_token(s, user))
 
     @app.post("/api/users/{name}/revoke", response_model=dict[str, int], responses=ERRORS,
@@ -577,10 +581,7 @@ def _routes(app: FastAPI, database: Database, runner: JobRunner) -> None:
     def revoke(name: Annotated[str, Path(max_length=64)], who: Admin) -> dict[str, int]:
         """Revoke every token of a user (admin); returns how many were live."""
         with database.write() as s:
-            user = find_user(s, name)
-            if user is None:
-                raise ApiError(404, f"no user {name!r}", "name")
-            return {"revoked": revoke_tokens(s, user)}
+            return {"revoked": revoke_tokens(s, user_named(s, name))}
 
     # -- operations and revisions -------------------------------------------------------
 
