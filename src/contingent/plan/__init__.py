@@ -24,6 +24,7 @@ from contingent.plan.build import build_plan
 from contingent.plan.cpsat import CpSatModel, Solution
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import flow_bound
+from contingent.plan.netbound import network_bound
 from contingent.plan.problem import Problem, build_problem
 from contingent.plan.workbound import work_bound
 from contingent.planfile import Bound, Plan
@@ -138,6 +139,16 @@ def plan(
                               seconds=part * limit)
             if flow is not None:
                 found.append(flow)
+        best = max([lb.minute, *(b.minute for b in found)])
+        if best < upper:
+            # The aircraft-network LP sees positioning flights, which neither LP above does;
+            # it picks its bucket length to fit its share, and past the CP-SAT range it
+            # rarely fits a useful one: a tenth there too.
+            if progress:
+                progress("aircraft-network bound")
+            net = network_bound(p, best, upper, seconds=part * limit)
+            if net is not None:
+                found.append(net)
         return max([lb.minute, *(b.minute for b in found)])
 
     warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
