@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from plan_helpers import one_tail_three_lifts
 
@@ -27,6 +29,20 @@ def test_one_tail_three_lifts_is_exact():
     assert bound.minute == 6 * blk + 5 * ta
     # The greedy flies exactly that chain: the bound is tight.
     assert completion_of(p, greedy(p)) == bound.minute
+
+
+def test_whole_lifts_round_up_per_route():
+    # 160 passengers, 50 seats: the LP flies 3.2 lifts, a plan flies 4. With the cost per lift
+    # of the case above (2B + 2ta, minus ta once): LP 3.2 * (2B + 2ta) - ta, whole 8B + 7ta.
+    p = one_tail_three_lifts(pax=130)
+    blk, ta = p.block("JET", "THA", "HOM"), p.fleets[0].turnaround
+    lp = work_bound(p, integer=False)
+    whole = work_bound(p)
+    assert lp is not None and whole is not None
+    assert lp.minute == math.ceil(3.2 * (2 * blk + 2 * ta) - ta - 1e-6)
+    assert whole.minute == 8 * blk + 7 * ta
+    assert "whole lifts" in whole.detail and "whole lifts" not in lp.detail
+    assert completion_of(p, greedy(p)) == whole.minute
 
 
 def test_more_aircraft_lower_bound():

@@ -25,6 +25,12 @@ least its block time):
 * Fleets of one type with the same carried nations form a class: summed counts, earliest
   readiness, largest credit. Demand per route is covered by classes carrying any of the
   route's nations; hold space per vehicle is the smallest over those classes' types.
+* Whole lifts. A plan flies a whole number of lifts of each class on each route, so the lift
+  counts may be required to be integers. That model is a small MIP; SCIP (bundled with
+  OR-Tools) explores at most ``NODES`` branch-and-bound nodes and the bound is its proven
+  dual bound, which is never above the MIP's optimum. Per-route rounding is what the LP
+  misses: a route with 130 passengers needs two 126-seat lifts, not 1.03. Past
+  ``MAX_INTEGER`` lift variables (10^5 sorties: the root alone takes seconds) the LP is used.
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ from contingent.plan.problem import FleetData, Problem, UnitDemand
 
 log = logging.getLogger(__name__)
 
+# A node limit rather than only a time limit keeps the bound the same on any machine.
+NODES = 100
+MAX_INTEGER = 20_000
+
 
 def _inbound(p: Problem, type_id: str, to: str, ends: set[str]) -> int:
     """Shortest positioning flight into ``to`` from where a lift can have left the aircraft.
@@ -51,12 +61,28 @@ def _inbound(p: Problem, type_id: str, to: str, ends: set[str]) -> int:
     return min((p.block(type_id, a, to) for a in ends if a != to), default=0)
 
 
-def work_bound(p: Problem, seconds: float | None = None) -> MinuteBound | None:
+def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True
+               ) -> MinuteBound | None:
     """The least completion at which the fleet has the aircraft-hours for all lifts.
 
-    Returns None when there is nothing to lift, no fleet can carry a route, or GLOP does not
-    finish within ``seconds``.
+    With ``integer`` (and a model of at most ``MAX_INTEGER`` lift counts) the lift counts
+    are whole numbers and the bound is SCIP's proven dual bound; else the LP's optimum.
+    The LP's bound is kept when the integer model is larger, slower or no stronger. Returns
+    None when there is nothing to lift, no fleet can carry a route, or the LP does not finish
+    within ``seconds``.
     """
+    t0 = time.perf_counter()
+    lp = _solve(p, seconds, whole=False)
+    if not integer or lp is None:
+        return lp
+    # The LP first: it is fast, and it is kept when SCIP is stopped by time before its
+    # dual bound passes the LP's.
+    left = None if seconds is None else seconds - (time.perf_counter() - t0)
+    mip = _solve(p, left, whole=True) if left is None or left > 0.05 else None
+    return mip if mip is not None and mip.minute > lp.minute else lp
+
+
+def _solve(p: Problem, seconds: float | None, whole: bool) -> MinuteBound | None:
     t0 = time.perf_counter()
     routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
     for u in p.units:
@@ -67,7 +93,14 @@ def work_bound(p: Problem, seconds: float | None = None) -> MinuteBound | None:
     classes: dict[tuple[str, frozenset[str]], list[FleetData]] = defaultdict(list)
     for f in p.fleets:
         classes[(f.type, f.carries)].append(f)
-    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if whole:
+        n = sum(1 for us in routes.values() for key in classes
+                if key[1] & {u.nation for u in us})
+        if n > MAX_INTEGER:
+            return None
+    solver = pywraplp.Solver.CreateSolver("SCIP" if whole else "GLOP")
+    if solver is None:
+        return None
     if seconds is not None:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     c_var = solver.NumVar(0, solver.infinity(), "C")
@@ -88,7 +121,7 @@ def work_bound(p: Problem, seconds: float | None = None) -> MinuteBound | None:
                 if (f.type, o) not in inbound:
                     inbound[(f.type, o)] = _inbound(p, f.type, o, ends)
                 w = blk + 2 * f.turnaround + inbound[(f.type, o)]
-            x = solver.NumVar(0, solver.infinity(), "")
+            x = (solver.IntVar if whole else solver.NumVar)(0, solver.infinity(), "")
             work[key].append((x, w))
             cover[(o, d)].append((x, f))
     for (o, d), us in routes.items():
@@ -128,16 +161,27 @@ def work_bound(p: Problem, seconds: float | None = None) -> MinuteBound | None:
         solver.Add(solver.Sum([w * x for x, w in work[key]])
                    <= count * (c_var - ready + credit))
     solver.Minimize(c_var)
+    if whole:
+        solver.SetSolverSpecificParametersAsString(f"limits/nodes = {NODES}\n")
     status = solver.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        log.info("fleet-work LP not solved (status %s)", status)
+    if status == pywraplp.Solver.OPTIMAL and not whole:
+        value = c_var.solution_value()
+    elif whole and status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        # Stopped at the node limit or optimal: the dual bound is proven either way.
+        value = solver.Objective().BestBound()
+    else:
+        log.info("fleet-work %s not solved (status %s)", "MIP" if whole else "LP", status)
         return None
-    value = c_var.solution_value()
-    # Completion is a whole minute at least the LP optimum (a hair of float slack).
-    minute = max(0, math.ceil(value - 1e-6))
-    log.info("fleet-work bound %d min in %.2f s", minute, time.perf_counter() - t0)
+    if not math.isfinite(value):
+        return None
+    # Completion is a whole minute at least the optimum; the slack covers the solvers'
+    # feasibility tolerances.
+    minute = max(0, math.ceil(value - (1e-3 if whole else 1e-6)))
+    log.info("fleet-work bound %d min (%s) in %.2f s", minute, "whole lifts" if whole else "LP",
+             time.perf_counter() - t0)
     return MinuteBound(
         "fleet-work", minute,
         f"the lifts need more aircraft-hours (flights, turnarounds, positioning) than "
-        f"{sum(f.count for f in p.fleets)} aircraft have before then",
+        f"{sum(f.count for f in p.fleets)} aircraft have before then"
+        + (" (whole lifts per route)" if whole else ""),
     )
