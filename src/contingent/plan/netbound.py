@@ -83,10 +83,11 @@ from contingent.plan.problem import FleetData, Problem, UnitDemand
 log = logging.getLogger(__name__)
 
 _INF = 1 << 40
-# Rough seconds per variable for building the LP and solving it once with GLOP, measured on
-# generated scenarios; used only to choose a bucket length that fits a time budget.
-_SECONDS_PER_VAR = 4e-5
-_BUCKETS = (15, 30, 60, 120, 240)
+# Rough cost of building the LP (per variable) and of one GLOP solve (quadratic in the size),
+# measured on generated scenarios; used only to choose bucket lengths that fit a budget.
+_BUILD_S_PER_VAR = 2e-5
+_SOLVE_S_AT_10K = 0.5
+_BUCKETS = (240, 120, 60, 30, 15, 10, 5)  # coarse to fine
 _SOLVER = "GLOP"
 
 
@@ -512,6 +513,55 @@ class NetworkLP:
         return None
 
 
+def _estimate(n: int, solves: int) -> float:
+    """Seconds to build an LP of ``n`` variables and solve it ``solves`` times (a guess)."""
+    return n * _BUILD_S_PER_VAR + solves * _SOLVE_S_AT_10K * (n / 10_000) ** 2
+
+
+def _search(lp: NetworkLP, lo: int, hi: int, stop: float | None) -> int | None:
+    """Smallest completion in [lo, hi] the LP admits, or less when time runs out.
+
+    Returns None when the LP is infeasible at ``hi`` (an achieved completion: the bound is
+    then no relaxation and must not be used) or the first solve does not end in time.
+    Invariant: every completion below ``lo`` is infeasible for the relaxation (so for every
+    plan) and the relaxation is feasible at ``hi``. Probes gallop up from ``lo`` (one bucket,
+    then doubling) until one is feasible, then bisect: a finer LP's answer is usually a few
+    buckets above a coarser one's.
+    """
+
+    def left() -> float | None:
+        return None if stop is None else stop - time.perf_counter()
+
+    rest = left()
+    if rest is not None and rest <= 0:
+        return None
+    ok = lp.solve(hi, rest)
+    if ok is None:
+        log.info("network LP (%d min) stopped by its budget before the first solve ended",
+                 lp.dt)
+        return None
+    if not ok:
+        log.warning("network LP infeasible at an achieved completion; bound discarded")
+        return None
+    top, gap = hi, 0
+    while hi > lo:
+        rest = left()
+        if rest is not None and rest <= 0:
+            log.info("network LP (%d min) stopped by its budget at %d..%d", lp.dt, lo, hi)
+            break
+        mid = min(hi - 1, lo + gap) if hi == top else (lo + hi) // 2
+        ok = lp.solve(mid, rest)
+        if ok is None:
+            log.info("network LP (%d min) stopped by its budget at %d..%d", lp.dt, lo, hi)
+            break
+        if ok:
+            hi = mid
+        else:
+            lo = mid + 1
+            gap = max(lp.dt, 2 * gap)
+    return lo
+
+
 def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = None,
                   max_vars: int = 60_000, dt: int | None = None) -> MinuteBound | None:
     """Smallest completion in [lower, upper] the aircraft-network LP admits, or None.
@@ -526,12 +576,15 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
     upper
         A completion some plan achieves: the LP must be feasible there, or it is discarded.
     seconds
-        Time budget for building and solving; when it runs out mid-bisection, the smallest
-        completion not yet proven impossible is returned (valid, only weaker).
+        Time budget for building and solving. The first LP gets the finest buckets (4 hours
+        down to 5 minutes) whose full bisection fits half the budget; finer ones then start
+        from its answer while the rest lasts. When time runs out mid-search, the smallest
+        completion not yet proven impossible is returned (valid, only weaker). Without a
+        budget, one LP with the finest buckets that fit ``max_vars``.
     max_vars
-        Largest LP tried: buckets of 15 minutes up to 4 hours, the finest that fits.
+        Largest LP tried (variables).
     dt
-        Bucket length in minutes, instead of the finest that fits (1 is exact in time).
+        Bucket length in minutes, instead of choosing (1 is exact in time).
 
     Returns
     -------
@@ -540,62 +593,56 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
     """
     if upper <= lower or not p.units:
         return None
-    t0 = time.perf_counter()
-    stop = t0 + seconds if seconds is not None else None
+    stop = time.perf_counter() + seconds if seconds is not None else None
 
-    def left() -> float | None:
-        return None if stop is None else stop - time.perf_counter()
+    def left() -> float:
+        return math.inf if stop is None else stop - time.perf_counter()
 
-    lp = None
-    for step in _BUCKETS if dt is None else (dt,):
-        cand = NetworkLP(p, upper, step)
-        n = cand.size()
-        rest = left()
-        if n <= max_vars and (rest is None or n * _SECONDS_PER_VAR < 0.7 * rest):
-            lp = cand
+    steps: tuple[int, ...] = _BUCKETS if dt is None else (dt,)
+    sizes = {}
+    for step in steps:
+        lp = NetworkLP(p, upper, step)
+        if lp.size() > max_vars:
             break
-        log.info("network LP with %d-min buckets: %d variables: too big", step, n)
-    if lp is None:
-        log.info("network LP skipped: no bucket length fits")
+        sizes[step] = lp
+    if not sizes:
+        log.info("network LP skipped: no bucket length fits %d variables", max_vars)
         return None
-    try:
-        lp.build(stop)
-    except _OutOfTime:
-        log.info("network LP skipped: building took the whole time budget")
-        return None
-    rest = left()
-    if rest is not None and rest <= 0:
-        return None
-    ok = lp.solve(upper, rest)
-    if ok is None:
-        log.info("network LP stopped by its time budget before the first solve ended")
-        return None
-    if not ok:
-        log.warning("network LP infeasible at an achieved completion; bound discarded")
-        return None
-    # Invariant: every completion below lo is infeasible for the relaxation (so for every
-    # plan); the relaxation is feasible at hi. One probe at lower first: often it holds.
-    lo, hi = lower, upper
-    probe: int | None = lower
-    while hi > lo:
-        rest = left()
-        if rest is not None and rest <= 0:
-            log.info("network LP stopped by its time budget at %d..%d", lo, hi)
+    if stop is None:
+        order = [sizes[min(sizes)]]
+    else:
+        # The first LP must finish a bisection (about a dozen solves) in half the budget, or
+        # at least two solves in all of it for the coarsest; finer ones follow while they fit.
+        fit = [q for q in sizes.values() if _estimate(q.size(), 12) <= 0.5 * left()]
+        if not fit:
+            coarse = sizes[max(sizes)]
+            fit = [coarse] if _estimate(coarse.size(), 2) <= left() else []
+        if not fit:
+            log.info("network LP skipped: %d variables at %d-min buckets exceed the budget",
+                     sizes[max(sizes)].size(), max(sizes))
+            return None
+        first = min(fit, key=lambda q: q.dt)
+        finer = sorted((q for q in sizes.values() if q.dt < first.dt), key=lambda q: -q.dt)
+        order = [first, *finer]
+    best, used = lower, None
+    for i, lp in enumerate(order):
+        if i and _estimate(lp.size(), 6) > left():
             break
-        mid = probe if probe is not None else (lo + hi) // 2
-        probe = None
-        ok = lp.solve(mid, rest)
-        if ok is None:
-            log.info("network LP stopped by its time budget at %d..%d", lo, hi)
+        try:
+            lp.build(stop)
+        except _OutOfTime:
+            log.info("network LP (%d min) not built within the budget", lp.dt)
             break
-        if ok:
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo <= lower:
+        got = _search(lp, best, upper, stop)
+        if got is None:
+            break
+        log.info("network LP (%d min buckets, %d variables): %d", lp.dt, lp.size(), got)
+        if got > best:
+            best, used = got, lp
+    if used is None or best <= lower:
         return None
     return MinuteBound(
-        "aircraft-network", lo,
-        f"aircraft positions over {lp.nb} buckets of {lp.dt} min: positioning flights, "
-        "cycles, daily caps and releases together",
+        "aircraft-network", best,
+        f"where the aircraft can be, over {used.nb} buckets of {used.dt} min: positioning "
+        "flights, cycles, daily caps and releases together",
     )
