@@ -123,7 +123,7 @@ def _check_relaxation(s, phase: str, seconds: float) -> None:
         lp.build()
         # A plan landing everything by `done` exists, so the relaxation must admit `done`.
         assert lp.solve(done) is True, dt
-    b = network_bound(p, 0, done)
+    b = network_bound(p, 0, done, seconds=1)
     assert b is None or b.minute <= done
     listed = [x for x in pl.bounds if x.name == "aircraft-network"]
     assert all(x.value <= pl.completion for x in listed)

@@ -141,12 +141,13 @@ def plan(
                 found.append(flow)
         best = max([lb.minute, *(b.minute for b in found)])
         if best < upper:
-            # The aircraft-network LP sees positioning flights, which neither LP above does;
-            # it picks its bucket length to fit its share, and past the CP-SAT range it
-            # rarely fits a useful one: a tenth there too.
+            # The aircraft-network LP sees positioning flights, which neither LP above does.
+            # It picks its bucket length to fit its share and is skipped when none fits (on
+            # the generated 10^4 phases only 1-hour buckets gain anything, in minutes).
             if progress:
                 progress("aircraft-network bound")
-            net = network_bound(p, best, upper, seconds=part * limit)
+            share_net = 0.1 if len(p.units) > LARGE else 0.15
+            net = network_bound(p, best, upper, seconds=share_net * limit)
             if net is not None:
                 found.append(net)
         return max([lb.minute, *(b.minute for b in found)])

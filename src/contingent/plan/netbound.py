@@ -47,9 +47,9 @@ feasible LP solution:
   carries, so it departs no earlier than that unit's release (and rule window start): buckets
   before the earliest such unit, or past the latest window end, have no lift arc. Landing by
   ``C``: a lift departing in bucket ``k`` lands no earlier than ``arr_k``; lifts with
-  ``arr_k > C`` are bounded to 0. Lifts are stored as suffix sums ``S[k] = lifts departing
-  in bucket k or later`` (as in :mod:`contingent.plan.lpbound`), so that demand and cap rows
-  have two entries per arc and ``C`` changes only variable bounds.
+  ``arr_k > C`` are bounded to 0, so ``C`` changes only variable bounds and one LP is
+  re-solved during the bisection. (Suffix sums as in the flow LP make the rows sparser but
+  GLOP slower here: 2 to 8 times on generated scenarios.)
 * Demand, per route and per nation set as in the flow LP: lifts of classes carrying a nation
   of the set, departing in buckets ``lo..hi``, have the seats, smallest hold space (metres,
   with the checker's tolerance) and payload for the units of the set whose release and rule
@@ -86,9 +86,8 @@ _INF = 1 << 40
 # Rough cost of building the LP (per variable) and of one GLOP solve (quadratic in the size),
 # measured on generated scenarios; used only to choose bucket lengths that fit a budget.
 _BUILD_S_PER_VAR = 2e-5
-_SOLVE_S_AT_10K = 0.5
+_SOLVE_S_AT_10K = 0.3
 _BUCKETS = (240, 120, 60, 30, 15, 10, 5)  # coarse to fine
-_SOLVER = "GLOP"
 
 
 class _OutOfTime(Exception):
@@ -179,20 +178,12 @@ class _Series:
     last: int
     ready: list[int]  # per bucket first..last: bucket the aircraft can next depart from b
     lands: list[int]  # per bucket: earliest landing minute
-    vars: list[pywraplp.Variable] = field(default_factory=list)  # S (lift) or x (positioning)
-
-    def suffix(self, k: int) -> pywraplp.Variable | None:
-        """Lifts departing in bucket ``k`` or later (lift series only); None when 0."""
-        if k > self.last:
-            return None
-        return self.vars[max(k, self.first) - self.first]
+    vars: list[pywraplp.Variable] = field(default_factory=list)  # one per bucket
 
     def departures(self, k: int) -> list[tuple[pywraplp.Variable | None, float]]:
         """Terms for the arc's flow departing in bucket ``k``."""
         if k < self.first or k > self.last:
             return []
-        if self.lift:
-            return [(self.suffix(k), 1.0), (self.suffix(k + 1), -1.0)]
         return [(self.vars[k - self.first], 1.0)]
 
     def between(self, lo: int, hi: int) -> list[tuple[pywraplp.Variable | None, float]]:
@@ -200,8 +191,6 @@ class _Series:
         lo, hi = max(lo, self.first), min(hi, self.last)
         if lo > hi:
             return []
-        if self.lift:
-            return [(self.suffix(lo), 1.0), (self.suffix(hi + 1), -1.0)]
         return [(self.vars[k - self.first], 1.0) for k in range(lo, hi + 1)]
 
 
@@ -325,7 +314,7 @@ class NetworkLP:
         """Build the LP; raises _OutOfTime past ``stop`` (a perf_counter time)."""
         p, dt, nb = self.p, self.dt, self.nb
         # GLOP, as the flow LP: the bundled HiGHS prints a banner on stdout at every solve.
-        solver = self.solver = pywraplp.Solver.CreateSolver(_SOLVER)
+        solver = self.solver = pywraplp.Solver.CreateSolver("GLOP")
         inf = solver.infinity()
         self.hopeless = False
 
@@ -351,16 +340,9 @@ class NetworkLP:
         for q in self.series:
             n = q.last - q.first + 1
             q.vars = [solver.NumVar(0, inf, "") for _ in range(n)]
-            if q.lift:
-                for i in range(n):
-                    # A closed bucket (no landing) has no departure: S[k] == S[k + 1].
-                    hi = 0.0 if q.lands[i] >= _INF else inf
-                    row(0, hi, [(q.vars[i], 1.0)] + (
-                        [(q.vars[i + 1], -1.0)] if i + 1 < n else []))
-            else:
-                for i in range(n):
-                    if q.lands[i] >= _INF:
-                        q.vars[i].SetUb(0)
+            for i in range(n):
+                if q.lands[i] >= _INF:
+                    q.vars[i].SetUb(0)  # closed at departure or arrival
         check_time()
 
         # Flow balance per class, airfield and bucket.
@@ -499,10 +481,12 @@ class NetworkLP:
             # Closed buckets (no landing at all) are skipped: later open ones may still land
             # in time, and landings grow with the departure bucket among the open ones.
             late = next((i for i, m in enumerate(q.lands) if c < m < _INF), None)
-            if late is not None:
-                v = q.vars[late]
-                v.SetUb(0)
-                self._cut.append(v)
+            if late is None:
+                continue
+            for v, m in zip(q.vars[late:], q.lands[late:], strict=True):
+                if m < _INF:  # closed buckets stay at 0 whatever C is
+                    v.SetUb(0)
+                    self._cut.append(v)
         if seconds is not None:
             self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
         status = self.solver.Solve()
@@ -515,7 +499,7 @@ class NetworkLP:
 
 def _estimate(n: int, solves: int) -> float:
     """Seconds to build an LP of ``n`` variables and solve it ``solves`` times (a guess)."""
-    return n * _BUILD_S_PER_VAR + solves * _SOLVE_S_AT_10K * (n / 10_000) ** 2
+    return n * _BUILD_S_PER_VAR + solves * _SOLVE_S_AT_10K * (n / 10_000) ** 1.5
 
 
 def _search(lp: NetworkLP, lo: int, hi: int, stop: float | None) -> int | None:
@@ -577,7 +561,8 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
         A completion some plan achieves: the LP must be feasible there, or it is discarded.
     seconds
         Time budget for building and solving. The first LP gets the finest buckets (4 hours
-        down to 5 minutes) whose full bisection fits half the budget; finer ones then start
+        down to 5 minutes) whose full bisection fits half the budget (if none, None); finer
+        ones then start
         from its answer while the rest lasts. When time runs out mid-search, the smallest
         completion not yet proven impossible is returned (valid, only weaker). Without a
         budget, one LP with the finest buckets that fit ``max_vars``.
@@ -611,12 +596,11 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
     if stop is None:
         order = [sizes[min(sizes)]]
     else:
-        # The first LP must finish a bisection (about a dozen solves) in half the budget, or
-        # at least two solves in all of it for the coarsest; finer ones follow while they fit.
+        # The first LP must finish a bisection (about a dozen solves) in half the budget;
+        # finer ones follow while they fit. A model too coarse for that is not tried at all:
+        # on the generated 10^4 phases, 2- and 4-hour buckets prove nothing above the simple
+        # bounds.
         fit = [q for q in sizes.values() if _estimate(q.size(), 12) <= 0.5 * left()]
-        if not fit:
-            coarse = sizes[max(sizes)]
-            fit = [coarse] if _estimate(coarse.size(), 2) <= left() else []
         if not fit:
             log.info("network LP skipped: %d variables at %d-min buckets exceed the budget",
                      sizes[max(sizes)].size(), max(sizes))
