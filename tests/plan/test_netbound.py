@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from plan_helpers import TINY, one_tail_three_lifts
 
@@ -9,6 +11,7 @@ from contingent.check import check
 from contingent.generate import generate
 from contingent.plan import plan
 from contingent.plan.bounds import all_bounds
+from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.netbound import NetworkLP, network_bound
 from contingent.plan.problem import Problem, build_problem
 from contingent.scenario import load_scenario, loads_scenario
@@ -41,6 +44,21 @@ def test_a_unit_far_from_the_base_needs_the_positioning_flight():
     blk = p.block("JET", "HOM", "THA")
     b = network_bound(p, 0, 1000, dt=1)
     assert b is not None and b.minute == 2 * blk + TA
+
+
+def test_a_closure_delays_the_positioning_flight():
+    # The same single lift, THA closed 00:00-10:00 local (the phase's zone): the aircraft
+    # lands there at 600 at the earliest (the closure's end is open), turns, lifts back.
+    text = (TINY.replace("count: 2, base: HOM", "count: 1, base: HOM")
+            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 40")
+            .replace("personnel: 30, theatre", "personnel: 10, theatre")
+            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
+            .replace("max_on_ground: 2,", 'max_on_ground: 2, closures: [{from: '
+                     '"2022-01-13T00:00:00+06:00", to: "2022-01-13T10:00:00+06:00"}],'))
+    p = build_problem(loads_scenario(text, "tiny-closed.yaml"), "withdrawal")
+    blk = p.block("JET", "THA", "HOM")
+    b = network_bound(p, 0, 1500, dt=1)
+    assert b is not None and b.minute == 600 + TA + blk
 
 
 def _two_origins() -> Problem:
@@ -139,3 +157,16 @@ def test_kazakhstan_never_above_its_plan(phase):
 def test_generated_never_above_a_checked_plan(seed, phase):
     s = loads_scenario(generate(60, 8, 30, 4, seed), f"g{seed}.yaml")
     _check_relaxation(s, phase, 1)
+
+
+def test_respects_seconds():
+    p = build_problem(loads_scenario(generate(150, 10, 60, 4, 3), "g.yaml"), "deployment")
+    g = greedy(p)
+    assert g is not None
+    upper = completion_of(p, g)
+    lower = all_bounds(p)[0].minute
+    for seconds in (0.05, 0.5):
+        t = time.perf_counter()
+        b = network_bound(p, lower, upper, seconds=seconds)
+        assert time.perf_counter() - t < seconds + 0.5
+        assert b is None or lower < b.minute <= upper
