@@ -211,6 +211,7 @@ class NetworkLP:
         p = self.p = problem
         self.upper, self.dt = upper, dt
         self.nb = upper // dt + 1
+        self.solves = 0  # solves so far, to measure their cost
         self.clock: dict[str, _Clock] = {}
         self.routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
         for u in p.units:
@@ -471,6 +472,7 @@ class NetworkLP:
         """Whether the relaxation admits every lift landed by minute ``c`` (None: unknown)."""
         if self.hopeless:
             return False
+        self.solves += 1
         inf = self.solver.infinity()
         for v in self._cut:
             v.SetUb(inf)
@@ -562,10 +564,10 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
     seconds
         Time budget for building and solving. The first LP gets the finest buckets (4 hours
         down to 5 minutes) whose full bisection fits half the budget (if none, None); finer
-        ones then start
-        from its answer while the rest lasts. When time runs out mid-search, the smallest
-        completion not yet proven impossible is returned (valid, only weaker). Without a
-        budget, one LP with the finest buckets that fit ``max_vars``.
+        ones then start from its answer while their solves, extrapolated from the last LP's,
+        fit the rest, until two in a row gain nothing. When time runs out mid-search, the
+        smallest completion not yet proven impossible is returned (valid, only weaker).
+        Without a budget, one LP with the finest buckets that fit ``max_vars``.
     max_vars
         Largest LP tried (variables).
     dt
@@ -609,20 +611,33 @@ def network_bound(p: Problem, lower: int, upper: int, seconds: float | None = No
         finer = sorted((q for q in sizes.values() if q.dt < first.dt), key=lambda q: -q.dt)
         order = [first, *finer]
     best, used = lower, None
+    per_solve: tuple[int, float] | None = None  # (size, seconds) measured on the last LP
+    idle = 0
     for i, lp in enumerate(order):
-        if i and _estimate(lp.size(), 6) > left():
+        n = lp.size()
+        # A finer LP's solves are guessed from the last one's, measured on this problem (the
+        # generic guess is far off on some structures), growing as size ** 1.5.
+        need = (_estimate(n, 6) if per_solve is None else
+                n * _BUILD_S_PER_VAR + 6 * per_solve[1] * (n / per_solve[0]) ** 1.5)
+        if i and need > left():
             break
         try:
             lp.build(stop)
         except _OutOfTime:
             log.info("network LP (%d min) not built within the budget", lp.dt)
             break
+        t0, lp.solves = time.perf_counter(), 0
         got = _search(lp, best, upper, stop)
         if got is None:
             break
-        log.info("network LP (%d min buckets, %d variables): %d", lp.dt, lp.size(), got)
+        per_solve = (n, (time.perf_counter() - t0) / max(1, lp.solves))
+        log.info("network LP (%d min buckets, %d variables): %d", lp.dt, n, got)
         if got > best:
-            best, used = got, lp
+            best, used, idle = got, lp, 0
+        else:
+            idle += 1
+            if idle == 2:
+                break  # two bucket lengths in a row gained nothing: finer ones rarely do
     if used is None or best <= lower:
         return None
     return MinuteBound(
