@@ -60,7 +60,9 @@ import itertools
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
@@ -80,6 +82,145 @@ _SOLVE_S_PER_VAR = 2.5e-4
 
 class _OutOfTime(Exception):
     pass
+
+
+Terms = list[tuple[pywraplp.Variable | None, float]]
+
+
+class BucketLP:
+    """What the time-bucketed LP bounds share: GLOP, row building, demand per nation set,
+    and one re-solve per trial completion (only variable bounds change).
+
+    A subclass sets ``p`` and ``classes`` (each with a ``carries`` set), builds its rows with
+    the ``row`` function from :meth:`_start`, and says in :meth:`_cut_at` which variables a
+    trial completion bounds to 0.
+    """
+
+    p: Problem
+    classes: Sequence[Any]
+    dt: int
+    upper: int
+    solver: pywraplp.Solver
+    hopeless: bool
+    solves: int = 0  # solves so far, to measure their cost
+    _cut: list[pywraplp.Variable]
+
+    def _start(self, stop: float | None
+               ) -> tuple[Callable[[], None], Callable[[float, float, Terms], None]]:
+        """A fresh GLOP model; a time check (raises _OutOfTime past ``stop``, a perf_counter
+        time) and a function adding the row ``lo <= sum(terms) <= hi``."""
+        # GLOP rather than the bundled HiGHS: this HiGHS build prints a banner on stdout at
+        # every solve, whatever its output settings, which would corrupt CLI output.
+        solver = self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.hopeless = False
+        self._cut = []
+
+        def check_time() -> None:
+            if stop is not None and time.perf_counter() > stop:
+                raise _OutOfTime
+
+        def row(lo: float, hi: float, terms: Terms) -> None:
+            coef: dict[pywraplp.Variable, float] = {}
+            for v, a in terms:
+                if v is not None:
+                    coef[v] = coef.get(v, 0.0) + a
+            coef = {v: a for v, a in coef.items() if a}
+            if not coef:
+                # A row with nothing to fill it: infeasible at any completion if it asks more.
+                if lo > 1e-9 or hi < -1e-9:
+                    self.hopeless = True
+                return
+            ct = solver.Constraint(lo, hi)
+            for v, a in coef.items():
+                ct.SetCoefficient(v, a)
+
+        return check_time, row
+
+    def _nation_sets(self, units: list[UnitDemand]) -> list[frozenset[str]]:
+        """Nation sets whose demand rows are not dominated by another's.
+
+        For a nation ``n`` the set holds every nation of the route all of whose carrier
+        classes also carry ``n``: the lifts that can serve the set are exactly those of the
+        classes carrying ``n``, and the demand is the largest for that left-hand side. The
+        whole route's nations are one more set.
+        """
+        nations = sorted({u.nation for u in units})
+        carriers = {n: frozenset(i for i, c in enumerate(self.classes) if n in c.carries)
+                    for n in nations}
+        out = {frozenset(nations)}
+        for n in nations:
+            out.add(frozenset(m for m in nations if carriers[m] <= carriers[n]))
+        return sorted(out, key=sorted)
+
+    def _space_min(self) -> dict[tuple[str, str], float]:
+        """Per (vehicle class, nation): the smallest hold in metres over types carrying it."""
+        p, s = self.p, self.p.scenario
+        out: dict[tuple[str, str], float] = {}
+        for u in p.units:
+            for c in u.vehicles:
+                if (c, u.nation) in out:
+                    continue
+                sp = s.vehicle_class[c].space_m
+                opts = [sp[f.type] for f in p.fleets if u.nation in f.carries and f.type in sp]
+                out[(c, u.nation)] = min(opts) if opts else 0.0
+        return out
+
+    def _demand(self, units: list[UnitDemand], space_min: dict[tuple[str, str], float]
+                ) -> tuple[float, float, float]:
+        """Seats, hold metres and kilograms the units need."""
+        p = self.p
+        pax = sum(u.pax for u in units)
+        space = sum(n * space_min[(c, u.nation)] for u in units for c, n in u.vehicles.items())
+        mass = sum(u.pax * p.personnel_mass + u.cargo_kg
+                   + sum(n * p.vehicle_mass[c] for c, n in u.vehicles.items()) for u in units)
+        return float(pax), float(space), float(mass)
+
+    def _demand_rows(self, units: list[UnitDemand], space_min: dict[tuple[str, str], float]
+                     ) -> Iterator[tuple[frozenset[str], tuple[int, int],
+                                         tuple[float, float, float]]]:
+        """Per nation set and bucket span: the seats, hold and mass of the set's units that
+        must depart inside the span, for the tightest span holding each group of units."""
+        dt = self.dt
+        for nset in self._nation_sets(units):
+            us = [u for u in units if u.nation in nset]
+            spans = [(max(u.release, u.window[0]) // dt, min(u.window[1], self.upper) // dt)
+                     for u in us]
+            done: set[tuple[int, int]] = set()
+            for lo in sorted({a for a, _ in spans}):
+                for hi in sorted({b for _, b in spans}):
+                    idx = [i for i, (a, b) in enumerate(spans) if a >= lo and b <= hi]
+                    if not idx:
+                        continue
+                    # The tightest buckets holding the same units: a dominating row.
+                    span = (min(spans[i][0] for i in idx), max(spans[i][1] for i in idx))
+                    if span in done:
+                        continue
+                    done.add(span)
+                    yield nset, span, self._demand([us[i] for i in idx], space_min)
+
+    def _cut_at(self, c: int) -> list[pywraplp.Variable]:
+        """The variables that must be 0 for every lift to land by minute ``c``."""
+        raise NotImplementedError
+
+    def solve(self, c: int, seconds: float | None = None) -> bool | None:
+        """Whether the relaxation admits every unit landed by minute ``c`` (None: unknown)."""
+        if self.hopeless:
+            return False
+        self.solves += 1
+        inf = self.solver.infinity()
+        for v in self._cut:
+            v.SetUb(inf)
+        self._cut = self._cut_at(c)
+        for v in self._cut:
+            v.SetUb(0)
+        if seconds is not None:
+            self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
+        status = self.solver.Solve()
+        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return True
+        if status == pywraplp.Solver.INFEASIBLE:
+            return False
+        return None
 
 
 @dataclass
@@ -134,7 +275,7 @@ def _bucket_minutes(p: Problem) -> int:
     return _aligned_minutes(bounds, 60)
 
 
-class FlowLP:
+class FlowLP(BucketLP):
     """Build the relaxation once for completions up to ``upper``; solve it for trial ones.
 
     Parameters
@@ -261,31 +402,9 @@ class FlowLP:
     def build(self, stop: float | None = None) -> None:
         """Build the LP for completions up to ``upper``; raises _OutOfTime past ``stop``."""
         p, dt, nb = self.p, self.dt, self.nb
-        # GLOP rather than the bundled HiGHS: this HiGHS build prints a banner on stdout at
-        # every solve, whatever its output settings, which would corrupt CLI output.
-        solver = self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        check_time, row = self._start(stop)
+        solver = self.solver
         inf = solver.infinity()
-
-        def check_time() -> None:
-            if stop is not None and time.perf_counter() > stop:
-                raise _OutOfTime
-
-        def row(lo: float, hi: float, terms: list[tuple[pywraplp.Variable | None, float]]
-                ) -> None:
-            coef: dict[pywraplp.Variable, float] = {}
-            for v, a in terms:
-                if v is not None:
-                    coef[v] = coef.get(v, 0.0) + a
-            coef = {v: a for v, a in coef.items() if a}
-            if not coef:
-                if lo > 1e-9 or hi < -1e-9:
-                    self.hopeless = True
-                return
-            ct = solver.Constraint(lo, hi)
-            for v, a in coef.items():
-                ct.SetCoefficient(v, a)
-
-        self.hopeless = False
         for q in self.pairs:
             q.ys = [solver.NumVar(0, inf, "") for _ in range(q.first, q.last + 1)]
             for i in range(len(q.ys) - 1):
@@ -318,30 +437,16 @@ class FlowLP:
         space_min = self._space_min()
         for r, units in self.routes.items():
             qs = by_route[r]
-            for nset in self._nation_sets(units):
-                us = [u for u in units if u.nation in nset]
-                uq = [q for q in qs if q.cls.carries & nset]
-                spans = [(max(u.release, u.window[0]) // dt, min(u.window[1], self.upper) // dt)
-                         for u in us]
-                done: set[tuple[int, int]] = set()
-                for lo in sorted({a for a, _ in spans}):
-                    for hi in sorted({b for _, b in spans}):
-                        idx = [i for i, (a, b) in enumerate(spans) if a >= lo and b <= hi]
-                        if not idx:
-                            continue
-                        # The tightest buckets holding the same units: a dominating row.
-                        span = (min(spans[i][0] for i in idx), max(spans[i][1] for i in idx))
-                        if span in done:
-                            continue
-                        done.add(span)
-                        inside = [us[i] for i in idx]
-                        need = self._demand(inside, space_min)
-                        for k in range(3):
-                            if need[k] <= 0:
-                                continue
-                            caps = [(q.cls.seats, q.cls.space_m, q.cls.payload_kg)[k]
-                                    for q in uq]
-                            row(need[k], inf, lifts(uq, span[0], span[1], dict(enumerate(caps))))
+            serve: dict[frozenset[str], list[_Pair]] = {}
+            for nset, span, need in self._demand_rows(units, space_min):
+                if nset not in serve:
+                    serve[nset] = [q for q in qs if q.cls.carries & nset]
+                uq = serve[nset]
+                for k in range(3):
+                    if need[k] <= 0:
+                        continue
+                    caps = [(q.cls.seats, q.cls.space_m, q.cls.payload_kg)[k] for q in uq]
+                    row(need[k], inf, lifts(uq, span[0], span[1], dict(enumerate(caps))))
             check_time()
 
         # Fleet cycles: a tail departs at most 1 + (W - 1) // cycle lifts in a window of W.
@@ -441,73 +546,18 @@ class FlowLP:
                     for b0 in range(first, last + 1):
                         row(-inf, mog[a] * (w * dt + big_t), lifts(qs, b0, b0 + w - 1, coef))
             check_time()
-        self._cut: list[pywraplp.Variable] = []
 
-    def _nation_sets(self, units: list[UnitDemand]) -> list[frozenset[str]]:
-        """Nation sets whose demand rows are not dominated by another's.
-
-        For a nation ``n`` the set holds every nation of the route all of whose carrier
-        classes also carry ``n``: the lifts that can serve the set are exactly those of the
-        classes carrying ``n``, and the demand is the largest for that left-hand side. The
-        whole route's nations are one more set.
-        """
-        nations = sorted({u.nation for u in units})
-        carriers = {n: frozenset(id(c) for c in self.classes if n in c.carries)
-                    for n in nations}
-        out = {frozenset(nations)}
-        for n in nations:
-            out.add(frozenset(m for m in nations if carriers[m] <= carriers[n]))
-        return sorted(out, key=sorted)
-
-    def _space_min(self) -> dict[tuple[str, str], float]:
-        """Per (vehicle class, nation): the smallest hold in metres over types carrying it."""
-        p, s = self.p, self.p.scenario
-        out: dict[tuple[str, str], float] = {}
-        for u in p.units:
-            for c in u.vehicles:
-                if (c, u.nation) in out:
-                    continue
-                sp = s.vehicle_class[c].space_m
-                opts = [sp[f.type] for f in p.fleets if u.nation in f.carries and f.type in sp]
-                out[(c, u.nation)] = min(opts) if opts else 0.0
-        return out
-
-    def _demand(self, units: list[UnitDemand], space_min: dict[tuple[str, str], float]
-                ) -> tuple[float, float, float]:
-        p = self.p
-        pax = sum(u.pax for u in units)
-        space = sum(n * space_min[(c, u.nation)] for u in units for c, n in u.vehicles.items())
-        mass = sum(u.pax * p.personnel_mass + u.cargo_kg
-                   + sum(n * p.vehicle_mass[c] for c, n in u.vehicles.items()) for u in units)
-        return float(pax), float(space), float(mass)
-
-    def solve(self, c: int, seconds: float | None = None) -> bool | None:
-        """Whether the relaxation admits every unit landed by minute ``c`` (None: unknown)."""
-        if self.hopeless:
-            return False
-        inf = self.solver.infinity()
-        for v in self._cut:
-            v.SetUb(inf)
-        self._cut = []
+    def _cut_at(self, c: int) -> list[pywraplp.Variable]:
+        out = []
         for q in self.pairs:
-            cut = (c - q.block) // self.dt + 1
-            v = q.y(cut)
+            v = q.y((c - q.block) // self.dt + 1)
             if v is not None:
-                v.SetUb(0)
-                self._cut.append(v)
+                out.append(v)
         for dd in self.not_landed.values():
             t = c // self.dt
             if t < len(dd):
-                dd[t].SetUb(0)
-                self._cut.append(dd[t])
-        if seconds is not None:
-            self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
-        status = self.solver.Solve()
-        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return True
-        if status == pywraplp.Solver.INFEASIBLE:
-            return False
-        return None
+                out.append(dd[t])
+        return out
 
     def feasible(self, c: int) -> bool:
         """Whether the relaxation admits every unit landed by minute ``c``."""

@@ -82,6 +82,7 @@ from datetime import datetime, timedelta
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from contingent.plan.bounds import MinuteBound
+from contingent.plan.lpbound import BucketLP, Terms, _OutOfTime
 from contingent.plan.problem import FleetData, Problem, UnitDemand
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,6 @@ _INF = 1 << 40
 _BUILD_S_PER_VAR = 2e-5
 _SOLVE_S_AT_10K = 0.3
 _BUCKETS = (240, 120, 60, 30, 15, 10, 5)  # coarse to fine
-
-
-class _OutOfTime(Exception):
-    pass
 
 
 def _real(p: Problem, t: datetime) -> float:
@@ -184,13 +181,13 @@ class _Series:
     lands: list[int]  # per bucket: earliest landing minute
     vars: list[pywraplp.Variable] = field(default_factory=list)  # one per bucket
 
-    def departures(self, k: int) -> list[tuple[pywraplp.Variable | None, float]]:
+    def departures(self, k: int) -> Terms:
         """Terms for the arc's flow departing in bucket ``k``."""
         if k < self.first or k > self.last:
             return []
         return [(self.vars[k - self.first], 1.0)]
 
-    def between(self, lo: int, hi: int) -> list[tuple[pywraplp.Variable | None, float]]:
+    def between(self, lo: int, hi: int) -> Terms:
         """Terms for the arc's flow departing in buckets ``lo..hi``."""
         lo, hi = max(lo, self.first), min(hi, self.last)
         if lo > hi:
@@ -198,7 +195,7 @@ class _Series:
         return [(self.vars[k - self.first], 1.0) for k in range(lo, hi + 1)]
 
 
-class NetworkLP:
+class NetworkLP(BucketLP):
     """The relaxation for completions up to ``upper`` with buckets of ``dt`` minutes.
 
     Parameters
@@ -215,7 +212,6 @@ class NetworkLP:
         p = self.p = problem
         self.upper, self.dt = upper, dt
         self.nb = upper // dt + 1
-        self.solves = 0  # solves so far, to measure their cost
         self.clock: dict[str, _Clock] = {}
         self.routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
         for u in p.units:
@@ -318,29 +314,9 @@ class NetworkLP:
     def build(self, stop: float | None = None) -> None:
         """Build the LP; raises _OutOfTime past ``stop`` (a perf_counter time)."""
         p, dt, nb = self.p, self.dt, self.nb
-        # GLOP, as the flow LP: the bundled HiGHS prints a banner on stdout at every solve.
-        solver = self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        check_time, row = self._start(stop)
+        solver = self.solver
         inf = solver.infinity()
-        self.hopeless = False
-
-        def check_time() -> None:
-            if stop is not None and time.perf_counter() > stop:
-                raise _OutOfTime
-
-        def row(lo: float, hi: float, terms: list[tuple[pywraplp.Variable | None, float]]
-                ) -> None:
-            coef: dict[pywraplp.Variable, float] = {}
-            for v, a in terms:
-                if v is not None:
-                    coef[v] = coef.get(v, 0.0) + a
-            coef = {v: a for v, a in coef.items() if a}
-            if not coef:
-                if lo > 1e-9 or hi < -1e-9:
-                    self.hopeless = True
-                return
-            ct = solver.Constraint(lo, hi)
-            for v, a in coef.items():
-                ct.SetCoefficient(v, a)
 
         for q in self.series:
             n = q.last - q.first + 1
@@ -369,7 +345,7 @@ class NetworkLP:
             for a in c.nodes:
                 ground = [solver.NumVar(0, inf, "") for _ in range(nb - 1)]
                 for k in range(nb):
-                    terms: list[tuple[pywraplp.Variable | None, float]] = []
+                    terms: Terms = []
                     for q in out_of.get(a, ()):
                         terms += q.departures(k)
                     for q, k0 in into.get((a, k), ()):
@@ -389,35 +365,23 @@ class NetworkLP:
                 lifts_on[(q.a, q.b)].append(q)
         for route, units in self.routes.items():
             qs = lifts_on.get(route, [])
-            for nset in self._nation_sets(units):
-                us = [u for u in units if u.nation in nset]
-                uq = [q for q in qs if self.classes[q.cls].carries & nset]
-                spans = [(max(u.release, u.window[0]) // dt,
-                          min(u.window[1], self.upper) // dt) for u in us]
-                done: set[tuple[int, int]] = set()
-                for lo in sorted({a for a, _ in spans}):
-                    for hi in sorted({b for _, b in spans}):
-                        idx = [i for i, (a, b) in enumerate(spans) if a >= lo and b <= hi]
-                        if not idx:
-                            continue
-                        # The tightest buckets holding the same units: a dominating row.
-                        span = (min(spans[i][0] for i in idx), max(spans[i][1] for i in idx))
-                        if span in done:
-                            continue
-                        done.add(span)
-                        need = self._demand([us[i] for i in idx], space_min)
-                        for k in range(3):
-                            if need[k] <= 0 or not uq:
-                                continue
-                            caps = [(c.seats, c.space_m, c.payload_kg)[k]
-                                    for c in (self.classes[q.cls] for q in uq)]
-                            # In units of the biggest aircraft's lifts: kilograms next to
-                            # aircraft counts scale the LP badly.
-                            unit = max(caps) or 1.0
-                            row(need[k] / unit, inf, [
-                                (v, w * cap / unit)
-                                for q, cap in zip(uq, caps, strict=True)
-                                for v, w in q.between(*span)])
+            serve: dict[frozenset[str], list[_Series]] = {}
+            for nset, span, need in self._demand_rows(units, space_min):
+                if nset not in serve:
+                    serve[nset] = [q for q in qs if self.classes[q.cls].carries & nset]
+                uq = serve[nset]
+                for k in range(3):
+                    if need[k] <= 0 or not uq:
+                        continue
+                    caps = [(c.seats, c.space_m, c.payload_kg)[k]
+                            for c in (self.classes[q.cls] for q in uq)]
+                    # In units of the biggest aircraft's lifts: kilograms next to aircraft
+                    # counts scale the LP badly.
+                    unit = max(caps) or 1.0
+                    row(need[k] / unit, inf, [
+                        (v, w * cap / unit)
+                        for q, cap in zip(uq, caps, strict=True)
+                        for v, w in q.between(*span)])
             check_time()
 
         # Daily caps: every departure, lift or positioning, of every class.
@@ -439,48 +403,9 @@ class NetworkLP:
                 terms = [t for q in qs for t in q.between(b0, b1)]
                 row(-inf, n * dc.cap, terms)
             check_time()
-        self._cut: list[pywraplp.Variable] = []
 
-    def _nation_sets(self, units: list[UnitDemand]) -> list[frozenset[str]]:
-        """Nation sets whose demand rows are not dominated (see lpbound's FlowLP)."""
-        nations = sorted({u.nation for u in units})
-        carriers = {n: frozenset(i for i, c in enumerate(self.classes) if n in c.carries)
-                    for n in nations}
-        out = {frozenset(nations)}
-        for n in nations:
-            out.add(frozenset(m for m in nations if carriers[m] <= carriers[n]))
-        return sorted(out, key=sorted)
-
-    def _space_min(self) -> dict[tuple[str, str], float]:
-        """Per (vehicle class, nation): the smallest hold in metres over types carrying it."""
-        p, s = self.p, self.p.scenario
-        out: dict[tuple[str, str], float] = {}
-        for u in p.units:
-            for v in u.vehicles:
-                if (v, u.nation) not in out:
-                    sp = s.vehicle_class[v].space_m
-                    opts = [sp[f.type] for f in p.fleets if u.nation in f.carries and f.type in sp]
-                    out[(v, u.nation)] = min(opts) if opts else 0.0
-        return out
-
-    def _demand(self, units: list[UnitDemand], space_min: dict[tuple[str, str], float]
-                ) -> tuple[float, float, float]:
-        p = self.p
-        pax = sum(u.pax for u in units)
-        space = sum(n * space_min[(v, u.nation)] for u in units for v, n in u.vehicles.items())
-        mass = sum(u.pax * p.personnel_mass + u.cargo_kg
-                   + sum(n * p.vehicle_mass[v] for v, n in u.vehicles.items()) for u in units)
-        return float(pax), float(space), float(mass)
-
-    def solve(self, c: int, seconds: float | None = None) -> bool | None:
-        """Whether the relaxation admits every lift landed by minute ``c`` (None: unknown)."""
-        if self.hopeless:
-            return False
-        self.solves += 1
-        inf = self.solver.infinity()
-        for v in self._cut:
-            v.SetUb(inf)
-        self._cut = []
+    def _cut_at(self, c: int) -> list[pywraplp.Variable]:
+        out = []
         for q in self.series:
             if not q.lift:
                 continue
@@ -489,19 +414,9 @@ class NetworkLP:
             late = next((i for i, m in enumerate(q.lands) if c < m < _INF), None)
             if late is None:
                 continue
-            for v, m in zip(q.vars[late:], q.lands[late:], strict=True):
-                if m < _INF:  # closed buckets stay at 0 whatever C is
-                    v.SetUb(0)
-                    self._cut.append(v)
-        if seconds is not None:
-            self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
-        status = self.solver.Solve()
-        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return True
-        if status == pywraplp.Solver.INFEASIBLE:
-            return False
-        return None
-
+            # Closed buckets stay at 0 whatever C is: they are never lifted again.
+            out += [v for v, m in zip(q.vars[late:], q.lands[late:], strict=True) if m < _INF]
+        return out
 
 def _estimate(n: int, solves: int) -> float:
     """Seconds to build an LP of ``n`` variables and solve it ``solves`` times (a guess)."""
