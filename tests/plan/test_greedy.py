@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from contingent.generate import generate
 from contingent.plan.build import build_plan
 from contingent.plan.cpsat import Solution
 from contingent.plan.greedy import INF, _Airspace, _greedy, _Pools, completion_of, greedy
+from contingent.plan.mip import plan_from_legs
 from contingent.plan.problem import Problem, build_problem
 from contingent.planfile import Plan
 from contingent.scenario import load_scenario, loads_scenario
@@ -295,3 +297,19 @@ def test_wait_on_a_full_apron_skips_past_its_last_full_minute():
         air.book_ground(apron, 200, 260)
     assert air.wait(apron, 200, 30) == 15  # a long blockage: a quarter hour at most
     assert air.wait(apron, 300, 30) == 1  # nothing full (the caller found a clash)
+
+
+def test_parking_counts_the_parkers_own_departures_in_shared_caps():
+    # Generated deployment with daily caps cut to a sixth: the two theatre airfields share a
+    # cap group, so the slot an aircraft parked at one needs to leave may be the one taken
+    # by the aircraft that wants its place (it leaves the other theatre airfield for its
+    # next load). Before the fix, the improvement rounds reached that case within 20 rounds
+    # and the greedy failed an internal assertion (no aircraft to send home).
+    text = re.sub(r"departure_cap_per_day: (\d+)",
+                  lambda m: f"departure_cap_per_day: {max(2, int(m.group(1)) // 6)}",
+                  generate(300, 6, 80, 4, 2))
+    s = loads_scenario(text, "g2-tight.yaml")
+    p = build_problem(s, "deployment")
+    legs = greedy(p, rounds=20)
+    assert legs is not None
+    assert check(s, plan_from_legs(p, legs)) == []

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from contingent.check import check
+from contingent.generate import generate
 from contingent.plan import plan
 from contingent.plan.bounds import all_bounds
 from contingent.plan.problem import build_problem
@@ -242,6 +243,17 @@ def test_greedy_only_above_model_size_still_checked():
     assert pl.completion is not None and check(s, pl) == []
     assert "cp-sat-model" not in {b.name for b in pl.bounds}
     assert pl.lower_bound <= pl.completion
+
+
+def test_rounds_take_the_search_time_when_the_model_is_too_big():
+    # Generated 10^2 deployment: the greedy does not meet the bound, and one round takes a few
+    # hundredths of a second, so the rounds run until they are stopped by time. Without a
+    # model to search, they run to 90 % of the limit, not to the heuristic's half.
+    s = loads_scenario(generate(30, 8, 20, 4, 1), "g1.yaml")
+    limit = 4.0
+    pl = plan(s, "deployment", time_limit=limit, workers=1, max_model=0)
+    assert pl.status == "feasible" and check(s, pl) == []
+    assert pl.solve_seconds is not None and pl.solve_seconds >= 0.85 * limit
 
 
 def test_flow_lp_sees_a_full_theatre_apron():

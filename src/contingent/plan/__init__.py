@@ -21,7 +21,7 @@ from contingent.plan.bounds import (
     sorties_lower_bound,
 )
 from contingent.plan.build import build_plan
-from contingent.plan.cpsat import CpSatModel, Solution
+from contingent.plan.cpsat import CpSatModel, LegValue, Solution
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import flow_bound
 from contingent.plan.netbound import network_bound
@@ -55,6 +55,31 @@ def _tails_and_legs(p: Problem, legs: int | None) -> tuple[dict[str, int], int]:
         need_all = sum(min_lifts(p, [u]) for u in p.units)
         legs = max(1, min(4, math.ceil(need_all / total_tails) + 1))
     return tails, legs
+
+
+def _model_shape(p: Problem, warm: dict[str, list[LegValue]] | None, legs: int | None,
+                 max_model: int) -> tuple[dict[str, int], int, int]:
+    """Tails per fleet, lift slots per tail and size (tails x slots x units) of the CP-SAT
+    model; the size is past ``max_model`` when it is not worth building."""
+    if warm is not None and len(p.units) > LARGE:
+        # Far past what the model can hold: skip sizing it.
+        return {f.id: 0 for f in p.fleets}, 0, max_model + 1
+    tails, n_legs = _tails_and_legs(p, legs)
+    if warm is not None and n_legs:
+        # Around the greedy's plan: the tails it used plus spares, one more lift per tail than
+        # its busiest one. A smaller model searches better; the proof of optimality never
+        # relies on it (only on the independent bounds).
+        for f in p.fleets:
+            used = [t for t in f.tails if t in warm]
+            spare = max(2, len(used) // 4)
+            tails[f.id] = min(f.count, (f.tails.index(used[-1]) + 1 if used else 0) + spare)
+        most = max(sum(1 for leg in v if leg.kind == "lift") for v in warm.values())
+        if legs is None:
+            n_legs = most + 1
+    # Loads are one integer per unit and slot: past this size the model takes longer to build
+    # than the search can repay, and the greedy plan (with its bound) is the answer.
+    size = sum(tails.values()) * n_legs * max(1, len(p.units)) if n_legs else max_model + 1
+    return tails, n_legs, size
 
 
 def plan(
@@ -152,8 +177,16 @@ def plan(
                 found.append(net)
         return max([lb.minute, *(b.minute for b in found)])
 
+    def rounds_end(best: dict[str, list[LegValue]]) -> float | None:
+        # Below LARGE units the model is sized from the greedy's plan; when even that is too
+        # big to build, the search's half of the time goes to the improvement rounds (less
+        # what turning the plan into sorties needs).
+        if len(p.units) > LARGE or _model_shape(p, best, legs, max_model)[2] <= max_model:
+            return None
+        return t0 + 0.9 * limit
+
     warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
-                  rounds=rounds, target=lb.minute, bound=stronger)
+                  rounds=rounds, target=lb.minute, bound=stronger, until=rounds_end)
     upper = completion_of(p, warm) if warm is not None else None
     if upper is not None and any(b.minute > upper for b in found):
         # Improvement rounds landed sooner than a bound: it was no relaxation. Never claim it.
@@ -163,26 +196,8 @@ def plan(
         bounds = sorted([*bounds, *found], key=lambda b: -b.minute)
         lb = bounds[0]
         plain_bounds = tuple(Bound(b.name, p.time(b.minute), b.detail) for b in bounds)
-    if warm is not None and len(p.units) > LARGE:
-        # Far past what the model can hold: skip sizing it.
-        tails, n_legs = {f.id: 0 for f in p.fleets}, 0
-    else:
-        tails, n_legs = _tails_and_legs(p, legs)
-    if warm is not None and n_legs:
-        # Around the greedy's plan: the tails it used plus spares, one more lift per tail than
-        # its busiest one. A smaller model searches better; the proof of optimality never
-        # relies on it (only on the independent bounds).
-        for f in p.fleets:
-            used = [t for t in f.tails if t in warm]
-            spare = max(2, len(used) // 4)
-            tails[f.id] = min(f.count, (f.tails.index(used[-1]) + 1 if used else 0) + spare)
-        most = max(sum(1 for leg in v if leg.kind == "lift") for v in warm.values())
-        if legs is None:
-            n_legs = most + 1
+    tails, n_legs, size = _model_shape(p, warm, legs, max_model)
     log.info("model: %s tails, %d legs per tail", tails, n_legs)
-    # Loads are one integer per unit and slot: past this size the model takes longer to build
-    # than the search can repay, and the greedy plan (with its bound) is the answer.
-    size = sum(tails.values()) * n_legs * max(1, len(p.units)) if n_legs else max_model + 1
     if progress and size <= max_model:
         progress(f"building model: {sum(tails.values())} aircraft x {n_legs} lifts")
     searched = False  # whether CP-SAT's first stage ran (its bound is then worth listing)

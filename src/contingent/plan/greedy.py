@@ -149,9 +149,10 @@ class _Airspace:
                 return t
         return INF
 
-    def book_departure(self, a: str, t: int) -> None:
+    def book_departure(self, a: str, t: int, n: int = 1) -> None:
+        """Count a departure from ``a`` at ``t`` in its caps (``n=-1`` takes one back)."""
         for k in self.caps_at.get(a, ()):
-            self.used[(k, bisect.bisect_right(self.cap_starts[k], t) - 1)] += 1
+            self.used[(k, bisect.bisect_right(self.cap_starts[k], t) - 1)] += n
 
     def ground_ok(self, a: str, lo: int, hi: int) -> bool:
         cap = self.mog.get(a)
@@ -437,6 +438,7 @@ def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
 def greedy(p: Problem, seconds: float | None = None,
            progress: Callable[[str], None] | None = None, rounds: int = 0,
            target: int | None = None, bound: Callable[[int], int] | None = None,
+           until: Callable[[dict[str, list[LegValue]]], float | None] | None = None,
            ) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
@@ -452,7 +454,9 @@ def greedy(p: Problem, seconds: float | None = None,
     the time is spent (the first always runs, so there is a plan whenever one is found).
     Then up to ``rounds`` rounds of :func:`_squeaky` improve the best one, unless its
     completion already meets ``target`` (a lower bound) or the time is spent. ``bound``, given
-    the variants' best completion, may return a stronger lower bound to aim at.
+    the variants' best completion, may return a stronger lower bound to aim at; ``until``,
+    given the variants' best plan, may return a later end for the rounds (a
+    ``time.perf_counter()`` instant).
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
     # (retire, park, bias, defer, base first), most promising first: on bigger problems the
@@ -496,6 +500,8 @@ def greedy(p: Problem, seconds: float | None = None,
     if bound is not None and (target is None or completion_of(p, best) > target):
         got = bound(completion_of(p, best))
         target = got if target is None else max(target, got)
+    if until is not None and (later := until(best)) is not None:
+        stop = later if stop is None else max(stop, later)
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
@@ -732,8 +738,8 @@ def _try(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand
             pd += air.wait(u.origin, pa, d - pa)
             continue
         if air.park and _returns(p, t, u):
-            if not air.ground_ok(u.destination, a, INF) and _evictable(
-                    p, air, u.destination, a) is None:
+            if not air.ground_ok(u.destination, a, INF) and _victim(
+                    p, air, t, u, pd, d, a) is None:
                 w = air.wait(u.destination, a, f.turnaround)
                 if fixed:
                     dmin = d + w
@@ -835,10 +841,34 @@ def _top_up(p: Problem, t: _Tail, u: UnitDemand,
         t.legs[i] = replace(lift, loads=(*lift.loads, *added))
 
 
-def _evictable(p: Problem, air: _Airspace, at: str, by: int) -> tuple[_Tail, int] | None:
-    """A parked aircraft at ``at`` that can leave for base by minute ``by``, earliest first."""
+def _victim(p: Problem, air: _Airspace, t: _Tail, u: UnitDemand, pd: int, d: int, a: int
+            ) -> tuple[_Tail, int] | None:
+    """The aircraft :func:`_commit` will send home to park ``t`` at ``u``'s destination.
+
+    ``_commit`` books ``t``'s own departures first, and they may take the last slot of a cap
+    the parked aircraft need too (a cap group over both airfields): they are counted here,
+    and ``t`` itself, leaving, is no candidate.
+    """
+    mine = [(u.origin, d)]
+    if t.where != u.origin and t.exit is None:
+        mine.append((t.where, pd))
+    for at, m in mine:
+        air.book_departure(at, m)
+    try:
+        return _evictable(p, air, u.destination, a, skip=t)
+    finally:
+        for at, m in mine:
+            air.book_departure(at, m, -1)
+
+
+def _evictable(p: Problem, air: _Airspace, at: str, by: int, skip: _Tail | None = None
+               ) -> tuple[_Tail, int] | None:
+    """A parked aircraft at ``at`` (not ``skip``) that can leave for base by minute ``by``,
+    earliest first."""
     best: tuple[_Tail, int] | None = None
     for t in air.parked.get(at, []):
+        if t is skip:
+            continue
         rd = _return_time(p, air, t, at, t.legs[-1].arr)
         if rd is not None and rd <= by and (best is None or rd < best[1]):
             best = (t, rd)
