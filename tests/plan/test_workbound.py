@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from plan_helpers import one_tail_three_lifts
+from plan_helpers import TINY, one_tail_three_lifts
 
 from contingent.check import check
 from contingent.generate import generate
@@ -72,3 +72,31 @@ def test_planner_lists_it_and_its_plan_passes_the_checker():
     assert check(s, pl) == []
     work = next(b for b in pl.bounds if b.name == "fleet-work")
     assert pl.completion is not None and work.value <= pl.completion
+
+
+def test_aircraft_fly_back_from_where_their_lifts_went():
+    # As in the first test, one tail based at HOM lifts 150 RUS passengers THA->HOM, three
+    # times. A second nation goes home to NEAR, close to the theatre, in its own aircraft. The
+    # RUS tail can never be at NEAR, so each of its lifts still costs the flight back from HOM:
+    # 6B + 5ta, not the short hop from NEAR that a lift's nearest destination would give.
+    text = (TINY.replace("count: 2, base: HOM, carries: [RUS, BLR]",
+                         "count: 1, base: HOM, carries: [RUS]")
+            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 150")
+            .replace("personnel: 30, theatre: THA, home: HOM", "personnel: 30, theatre: THA, "
+                     "home: NEAR")
+            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards'))
+    text = text.replace(
+        "  - {id: HOM,",
+        "  - {id: NEAR, name: Near, lat: 43.5, lon: 77.5, assumed: test}\n  - {id: HOM,")
+    text = text.replace(
+        "fleets:\n",
+        "fleets:\n  - {id: F2, operator: BLR, type: JET, count: 1, base: NEAR, carries: [BLR], "
+        "assumed: test}\n")
+    p = build_problem(loads_scenario(text, "tiny-near.yaml"), "withdrawal")
+    blk, ta = p.block("JET", "THA", "HOM"), p.fleets[0].turnaround
+    assert p.block("JET", "NEAR", "THA") < blk // 4
+    bound = work_bound(p)
+    assert bound is not None
+    assert bound.minute == 6 * blk + 5 * ta
+    legs = greedy(p)
+    assert legs is not None and completion_of(p, legs) == bound.minute
