@@ -313,3 +313,54 @@ def test_parking_counts_the_parkers_own_departures_in_shared_caps():
     legs = greedy(p, rounds=20)
     assert legs is not None
     assert check(s, plan_from_legs(p, legs)) == []
+
+
+def two_fleets() -> Problem:
+    """tiny.yaml's withdrawal with F1 of three JETs and a second fleet at HOM, F2 (one JET),
+    that carries RUS only. U-RUS (60 passengers, 2 cars) needs two lifts THA->HOM; by
+    tie-break (the earlier fleet) F1 flies both."""
+    text = TINY.replace("count: 2, base: HOM", "count: 3, base: HOM").replace(
+        "airfields:\n",
+        "  - {id: F2, operator: RUS, type: JET, count: 1, base: HOM, carries: [RUS], "
+        "assumed: test}\nairfields:\n")
+    return build_problem(loads_scenario(text, "tiny-two-fleets.yaml"), "withdrawal")
+
+
+def _lifts_of(legs: dict, unit: str) -> list[str]:
+    return sorted(t for t, v in legs.items() for leg in v for ld in leg.loads if ld[0] == unit)
+
+
+@pytest.mark.parametrize(("share", "by_f2"), [(5.0, 2), (1.0, 1), (0.4, 0)])
+def test_a_guided_run_gives_the_guides_lifts_to_the_class_it_names(share, by_f2):
+    p = two_fleets()
+    plain = _greedy(p, retire=True)
+    assert plain is not None
+    assert all(t.startswith("F1-") for t in _lifts_of(plain, "U-RUS"))
+    key = ("JET", frozenset({"RUS"}), "THA", "HOM")
+    guided = _greedy(p, retire=True, guide={key: share})
+    assert guided is not None
+    # Each lift spends one from the guide; under half a lift left, the class is not preferred.
+    assert sum(t.startswith("F2-") for t in _lifts_of(guided, "U-RUS")) == by_f2
+    # BLR has no guided class that carries it: its lift goes to F1 as before.
+    assert all(t.startswith("F1-") for t in _lifts_of(guided, "U-BLR"))
+    assert check(p.scenario, as_plan(p, guided)) == []
+
+
+def test_greedy_runs_guided_variants_only_with_a_guide(monkeypatch):
+    p = two_fleets()
+    seen: list[object] = []
+    real = GREEDY._greedy
+
+    def spy(*a, **k):
+        seen.append(k.get("guide"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(GREEDY, "_greedy", spy)
+    greedy(p)
+    assert seen and all(g is None for g in seen)
+    seen.clear()
+    key = ("JET", frozenset({"RUS"}), "THA", "HOM")
+    greedy(p, guide={key: 2.0})
+    # The first variant unguided, the second is its guided copy.
+    assert seen[0] is None and seen[1] == {key: 2.0}
+    assert sum(g is not None for g in seen) == 2

@@ -12,7 +12,7 @@ from contingent.generate import generate
 from contingent.plan import plan
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.problem import build_problem
-from contingent.plan.workbound import work_bound
+from contingent.plan.workbound import lift_plan, work_bound
 from contingent.scenario import loads_scenario
 
 
@@ -100,3 +100,10 @@ def test_aircraft_fly_back_from_where_their_lifts_went():
     assert bound.minute == 6 * blk + 5 * ta
     legs = greedy(p)
     assert legs is not None and completion_of(p, legs) == bound.minute
+
+
+def test_lift_plan_gives_the_lps_lifts_per_class_and_route():
+    # 150 passengers in 50 seats: three lifts THA->HOM, all by the only class.
+    lifts = lift_plan(one_tail_three_lifts())
+    assert lifts is not None
+    assert lifts == pytest.approx({("JET", frozenset({"RUS", "BLR"}), "THA", "HOM"): 3.0})

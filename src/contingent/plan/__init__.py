@@ -26,7 +26,7 @@ from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import flow_bound
 from contingent.plan.netbound import network_bound
 from contingent.plan.problem import Problem, build_problem
-from contingent.plan.workbound import work_bound
+from contingent.plan.workbound import lift_plan, work_bound
 from contingent.planfile import Bound, Plan
 from contingent.scenario.model import Phase, Scenario
 
@@ -185,8 +185,12 @@ def plan(
             return None
         return t0 + 0.9 * limit
 
+    # The fleet-work LP's share of lifts among fleet classes guides two greedy variants: on
+    # large problems it keeps fleets that carry every nation free of what others can carry.
+    guide = lift_plan(p, seconds=0.05 * limit)
     warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
-                  rounds=rounds, target=lb.minute, bound=stronger, until=rounds_end)
+                  rounds=rounds, target=lb.minute, bound=stronger, until=rounds_end,
+                  guide=guide)
     upper = completion_of(p, warm) if warm is not None else None
     if upper is not None and any(b.minute > upper for b in found):
         # Improvement rounds landed sooner than a bound: it was no relaxation. Never claim it.

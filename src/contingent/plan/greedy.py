@@ -26,8 +26,10 @@ from contingent.plan.problem import FleetData, Problem, UnitDemand
 INF = 10**9
 #: Above this many aircraft, fleets that differ only in base share a pool of tails.
 MERGE_TAILS = 500
-#: A greedy variant: retire, park, bias (minutes), deferred exits, base first.
-Variant = tuple[bool, bool, int, bool, bool]
+#: A greedy variant: retire, park, bias (minutes), deferred exits, base first, guided.
+Variant = tuple[bool, bool, int, bool, bool, bool]
+#: Lifts per fleet class (type, carried nations) and route that a guided variant follows.
+Guide = dict[tuple[str, frozenset[str], str, str], float]
 log = logging.getLogger(__name__)
 
 
@@ -241,8 +243,11 @@ class _Pools:
     with dozens of identical fleets this keeps the candidates per load to a few pools.
     """
 
-    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False) -> None:
+    def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False,
+                 guide: Guide | None = None) -> None:
         self.p = p
+        # Lifts left per class and route in the guide (a copy: each run spends its own).
+        self.guide = dict(guide) if guide else None
         self.tails = tails
         self.merge = merge
         into_theatre = any(u.destination in p.theatre for u in p.units)
@@ -314,9 +319,33 @@ class _Pools:
         heapq.heappush(self.free[k].setdefault(t.where, []), (t.ready, t.id, t))
         heapq.heappush(self.anywhere[k], (t.ready, t.id, t.where, t))
 
+    def spend(self, f: FleetData, u: UnitDemand) -> None:
+        """One lift of ``u``'s route flown by fleet ``f``: one fewer left in the guide."""
+        if self.guide is not None:
+            key = (f.type, f.carries, u.origin, u.destination)
+            self.guide[key] = self.guide.get(key, 0.0) - 1
+
     def best(self, air: _Airspace, u: UnitDemand, rem: dict[str, int], bias: int,
              big: tuple[int, int, int]):  # type: ignore[no-untyped-def]
-        """The (key, tail, times, load) landing the next load of ``u`` earliest, or None."""
+        """The (key, tail, times, load) landing the next load of ``u`` earliest, or None.
+
+        With a guide, only fleets whose class has at least half a lift left on the route are
+        tried first; the others only when none of those can take the load.
+        """
+        cands = self.carriers[u.nation]
+        if self.guide is not None:
+            g = self.guide
+            mine = [(i, f) for i, f in cands
+                    if g.get((f.type, f.carries, u.origin, u.destination), 0.0) >= 0.5]
+            if mine and len(mine) < len(cands):
+                got = self._best(air, u, rem, bias, big, mine)
+                if got is not None:
+                    return got
+        return self._best(air, u, rem, bias, big, cands)
+
+    def _best(self, air: _Airspace, u: UnitDemand, rem: dict[str, int], bias: int,
+              big: tuple[int, int, int], cands: list[tuple[int, FleetData]]
+              ):  # type: ignore[no-untyped-def]
         p = self.p
         lo = max(u.release, u.window[0])
         # No lift leaves before the origin accepts a departure, and a tail flying in waits
@@ -332,7 +361,7 @@ class _Pools:
         # of one fleet; its key is a lower bound on all of theirs.
         queue: list = []
         n = 0
-        for fi, f in self.carriers[u.nation]:
+        for fi, f in cands:
             if f.type not in packs:
                 packs[f.type] = _pack(p, u, rem, f)
             load = packs[f.type]
@@ -439,7 +468,7 @@ def greedy(p: Problem, seconds: float | None = None,
            progress: Callable[[str], None] | None = None, rounds: int = 0,
            target: int | None = None, bound: Callable[[int], int] | None = None,
            until: Callable[[dict[str, list[LegValue]]], float | None] | None = None,
-           ) -> dict[str, list[LegValue]] | None:
+           guide: Guide | None = None) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
@@ -448,7 +477,10 @@ def greedy(p: Problem, seconds: float | None = None,
     lift at the first minute they can, bound for wherever their next load is (deferred exit),
     with or without units at the base of a fleet that may carry them going first; and a
     bias of 480 minutes per full largest aircraft, which trades a later landing for fewer,
-    bigger lifts.
+    bigger lifts. With a ``guide`` (lifts per fleet class and route, e.g. from
+    :func:`~contingent.plan.workbound.lift_plan`), the first two variants also run guided:
+    each load goes to a fleet whose class still has lifts left on its route in the guide,
+    when one can take it.
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
@@ -459,23 +491,30 @@ def greedy(p: Problem, seconds: float | None = None,
     ``time.perf_counter()`` instant).
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
-    # (retire, park, bias, defer, base first), most promising first: on bigger problems the
-    # biased variants usually win, and into the theatre the deferred exits do.
-    variants: list[Variant] = [(True, False, 480, False, False), (True, False, 0, False, False)]
+    # (retire, park, bias, defer, base first, guided), most promising first: on bigger
+    # problems the biased variants usually win, and into the theatre the deferred exits do.
+    variants: list[Variant] = [(True, False, 480, False, False, False),
+                               (True, False, 0, False, False, False)]
     if into_theatre:
-        variants = [(False, False, 480, True, False), (False, False, 0, True, True),
-                    (False, False, 0, True, False), (False, False, 480, True, True),
+        variants = [(False, False, 480, True, False, False), (False, False, 0, True, True, False),
+                    (False, False, 0, True, False, False), (False, False, 480, True, True, False),
                     *variants]
         if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre):
             # Into a theatre with a small apron: park aircraft while there is room.
-            variants += [(True, True, 0, False, False), (False, True, 0, False, False),
-                         (False, True, 480, False, False)]
+            variants += [(True, True, 0, False, False, False),
+                         (False, True, 0, False, False, False),
+                         (False, True, 480, False, False, False)]
+    if guide:
+        # Past a thousand sorties the guided first variant is usually the best start (fleets
+        # that carry one nation take its work, so the fleets that carry all do less).
+        variants.insert(1, (*variants[0][:5], True))
+        variants.insert(3, (*variants[2][:5], True))
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
     took = 0.0
-    for i, (r, k, b, d, bf) in enumerate(variants):
+    for i, (r, k, b, d, bf, gd) in enumerate(variants):
         # Start another variant only if one more, as long as the last, fits in the time.
         if i and stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d of %d variants", i, len(variants))
@@ -483,7 +522,8 @@ def greedy(p: Problem, seconds: float | None = None,
         began = time.perf_counter()
         if progress:
             progress(f"greedy variant {i + 1} of {len(variants)}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, defer=d, base_first=bf)
+        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, defer=d, base_first=bf,
+                    guide=guide if gd else None)
         took = time.perf_counter() - began
         if g is not None:
             found[i] = g
@@ -505,7 +545,7 @@ def greedy(p: Problem, seconds: float | None = None,
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
-                        target, score, progress, took)
+                        target, score, progress, took, guide)
     return best
 
 
@@ -514,7 +554,7 @@ def _squeaky(p: Problem,
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None,
-             took: float = 0.0) -> dict[str, list[LegValue]]:
+             took: float = 0.0, guide: Guide | None = None) -> dict[str, list[LegValue]]:
     """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
 
     Each round takes the next variant in turn, moves the units landing in the last hour of
@@ -533,7 +573,7 @@ def _squeaky(p: Problem,
             break
         began = time.perf_counter()
         k = n % len(state)
-        (r, park, b, d, bf), cur, boost, rng = state[k]
+        (r, park, b, d, bf, gd), cur, boost, rng = state[k]
         land: dict[str, int] = {}
         for legs in cur.values():
             for leg in legs:
@@ -546,7 +586,7 @@ def _squeaky(p: Problem,
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
         g = _greedy(p, retire=r, park=park, bias=b, merge=merge, defer=d, base_first=bf,
-                    boost=boost)
+                    boost=boost, guide=guide if gd else None)
         took = time.perf_counter() - began
         if g is None:
             continue
@@ -569,7 +609,8 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
             merge: bool = False, defer: bool = False, base_first: bool = False,
-            boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
+            boost: dict[str, int] | None = None, guide: Guide | None = None
+            ) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     air.defer = defer
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
@@ -578,7 +619,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    pools = _Pools(p, tails, merge)
+    pools = _Pools(p, tails, merge, guide)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
@@ -619,6 +660,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
             _, t, (pd, pa, d, a), load = best
             pools.take(t)
             _commit(p, air, t, u, pd, pa, d, a, load, retire)
+            pools.spend(t.fleet, u)
             pools.put(t)
             last_dep[u.nation] = max(last_dep.get(u.nation, -1), d)
             pax, veh, cargo = load

@@ -82,7 +82,20 @@ def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True
     return mip if mip is not None and mip.minute > lp.minute else lp
 
 
-def _solve(p: Problem, seconds: float | None, whole: bool) -> MinuteBound | None:
+def lift_plan(p: Problem, seconds: float | None = None
+              ) -> dict[tuple[str, frozenset[str], str, str], float] | None:
+    """Lifts per fleet class (type, carried nations) and route in the fleet-work LP's optimum.
+
+    How the fleet would share the work if lifts could be split: the greedy's guided variants
+    follow it. A guide only; None when the LP is not solved within ``seconds``.
+    """
+    lifts: dict[tuple[str, frozenset[str], str, str], float] = {}
+    return lifts if _solve(p, seconds, whole=False, lifts=lifts) is not None else None
+
+
+def _solve(p: Problem, seconds: float | None, whole: bool,
+           lifts: dict[tuple[str, frozenset[str], str, str], float] | None = None
+           ) -> MinuteBound | None:
     t0 = time.perf_counter()
     routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
     for u in p.units:
@@ -103,6 +116,7 @@ def _solve(p: Problem, seconds: float | None, whole: bool) -> MinuteBound | None
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     c_var = solver.NumVar(0, solver.infinity(), "C")
     cover: dict[tuple[str, str], list[tuple[pywraplp.Variable, FleetData]]] = defaultdict(list)
+    xs: dict[tuple[str, frozenset[str], str, str], pywraplp.Variable] = {}
     for key, fs in classes.items():
         mine = served[key]
         if not mine:
@@ -115,6 +129,7 @@ def _solve(p: Problem, seconds: float | None, whole: bool) -> MinuteBound | None
             x = (solver.IntVar if whole else solver.NumVar)(0, solver.infinity(), "")
             work.append((x, p.block(f0.type, o, d) + ta))
             cover[(o, d)].append((x, f0))
+            xs[(*key, o, d)] = x
             out[o].append(x)
             into[d].append(x)
         # Positioning runs start at a base or a lift's destination and end at a lift's origin.
@@ -166,6 +181,8 @@ def _solve(p: Problem, seconds: float | None, whole: bool) -> MinuteBound | None
         return None
     if not math.isfinite(value):
         return None
+    if lifts is not None:
+        lifts.update((k, x.solution_value()) for k, x in xs.items())
     # Completion is a whole minute at least the optimum; the slack covers the solvers'
     # feasibility tolerances.
     minute = max(0, math.ceil(value - (1e-3 if whole else 1e-6)))
