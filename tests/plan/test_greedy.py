@@ -14,7 +14,16 @@ from contingent.check import check
 from contingent.generate import generate
 from contingent.plan.build import build_plan
 from contingent.plan.cpsat import Solution
-from contingent.plan.greedy import INF, _Airspace, _greedy, _Pools, completion_of, greedy
+from contingent.plan.greedy import (
+    INF,
+    PACE,
+    _Airspace,
+    _greedy,
+    _pace,
+    _Pools,
+    completion_of,
+    greedy,
+)
 from contingent.plan.mip import plan_from_legs
 from contingent.plan.problem import Problem, build_problem
 from contingent.planfile import Plan
@@ -141,7 +150,7 @@ def test_search_bounds_never_exceed_a_tried_landing(monkeypatch, phase, merge):
 @pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
 @pytest.mark.parametrize("options", [
     {"merge": True}, {"defer": True}, {"merge": True, "defer": True, "bias": 480},
-    {"defer": True, "base_first": True}, {"park": True}, {"boost": True},
+    {"defer": True, "base_first": True}, {"park": True}, {"boost": True}, {"paced": True},
 ])
 def test_every_variant_is_accepted_by_the_checker(seed, phase, options):
     p = generated(seed, phase)
@@ -364,3 +373,45 @@ def test_greedy_runs_guided_variants_only_with_a_guide(monkeypatch):
     # The first variant unguided, the second is its guided copy.
     assert seen[0] is None and seen[1] == {key: 2.0}
     assert sum(g is not None for g in seen) == 2
+
+
+def capped_home(cap: int = 2) -> Problem:
+    """tiny.yaml's withdrawal with HOM's departures capped at ``cap`` a day and a third unit,
+    U-BY2 (20 passengers), bound there; each air unit needs one lift but U-RUS (60, two)."""
+    text = (TINY.replace("time_zone: Asia/Yekaterinburg,",
+                         f"time_zone: Asia/Yekaterinburg, departure_cap_per_day: {cap},")
+            .replace("  - {id: U-KGZ,",
+                     "  - {id: U-BY2, nation: BLR, personnel: 20, theatre: THA, home: HOM, "
+                     "assumed: test}\n  - {id: U-KGZ,"))
+    return build_problem(loads_scenario(text, "tiny-capped-home.yaml"), "withdrawal")
+
+
+def test_pace_spreads_units_over_the_days_their_capped_destination_needs():
+    p = capped_home(cap=2)
+    pace = _pace(p)
+    # Release order (U-BLR and U-BY2 at the phase start, by name; U-RUS at 10:00): each unit
+    # waits PACE x 1440 x (lifts before it) / 2 minutes after the phase start.
+    start = min(u.release for u in p.units)
+    step = PACE * 1440 / 2
+    assert pace == {"U-BLR": start, "U-BY2": start + int(step),
+                    "U-RUS": start + int(2 * step)}
+    # Uncapped destinations are not paced: no paced variants either.
+    assert _pace(tiny()) == {}
+
+
+def test_paced_variants_run_only_where_a_destination_is_capped(monkeypatch):
+    seen: list[bool] = []
+    real = GREEDY._greedy
+
+    def spy(*a, **k):
+        seen.append(k.get("paced", False))
+        return real(*a, **k)
+
+    monkeypatch.setattr(GREEDY, "_greedy", spy)
+    greedy(tiny())
+    assert seen and not any(seen)
+    seen.clear()
+    p = capped_home()
+    legs = greedy(p)
+    assert seen[:2] == [False, True]
+    assert legs is not None and check(p.scenario, as_plan(p, legs)) == []
