@@ -157,6 +157,8 @@ def test_every_variant_is_accepted_by_the_checker(seed, phase, options):
     if options.get("boost"):
         # The last unit scheduled first, as an improvement round would do.
         options = {"boost": {p.units[-1].id: 10_000}}
+    if options.get("paced"):
+        options = {"pace": _pace(p)}
     legs = _greedy(p, retire=False, **options)
     if legs is None:
         pytest.skip("this variant gets stuck on this scenario (others are tried)")
@@ -404,7 +406,7 @@ def test_paced_variants_run_only_where_a_destination_is_capped(monkeypatch):
     real = GREEDY._greedy
 
     def spy(*a, **k):
-        seen.append(k.get("paced", False))
+        seen.append(k.get("pace") is not None)
         return real(*a, **k)
 
     monkeypatch.setattr(GREEDY, "_greedy", spy)
