@@ -104,6 +104,10 @@ def test_aircraft_fly_back_from_where_their_lifts_went():
 
 def test_lift_plan_gives_the_lps_lifts_per_class_and_route():
     # 150 passengers in 50 seats: three lifts THA->HOM, all by the only class.
-    lifts = lift_plan(one_tail_three_lifts())
-    assert lifts is not None
-    assert lifts == pytest.approx({("JET", frozenset({"RUS", "BLR"}), "THA", "HOM"): 3.0})
+    p = one_tail_three_lifts()
+    lp = lift_plan(p)
+    assert lp is not None
+    assert lp.lifts == pytest.approx({("JET", frozenset({"RUS", "BLR"}), "THA", "HOM"): 3.0})
+    # Its bound is the LP's, and work_bound given it solves only the whole-lift model.
+    assert lp.bound == work_bound(p, integer=False)
+    assert work_bound(p, lp=lp.bound) == work_bound(p)

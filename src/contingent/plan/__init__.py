@@ -151,7 +151,8 @@ def plan(
         # time limit: the bound is worth having, but not the whole budget. Past the CP-SAT
         # range the fleet-work model with whole lifts gets more: on the generated 10^5
         # withdrawal SCIP needs about 15 s to pass the LP (120.8 -> 124.5 h).
-        work = work_bound(p, seconds=(0.125 if len(p.units) > LARGE else 0.05) * limit)
+        work = work_bound(p, seconds=(0.125 if len(p.units) > LARGE else 0.05) * limit,
+                          lp=work_lp.bound if work_lp else None)
         if work is not None and work.minute > upper:
             # A plan beat it: not a relaxation after all. Never claim it.
             log.warning("fleet-work bound above an achieved completion; discarded")
@@ -189,7 +190,9 @@ def plan(
 
     # The fleet-work LP's share of lifts among fleet classes guides two greedy variants: on
     # large problems it keeps fleets that carry every nation free of what others can carry.
-    guide = lift_plan(p, seconds=0.05 * limit)
+    # Its bound is reused by ``stronger`` above, which then solves only the whole-lift model.
+    work_lp = lift_plan(p, seconds=0.05 * limit)
+    guide = work_lp.lifts if work_lp else None
     warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
                   rounds=rounds, target=lb.minute, bound=stronger, until=rounds_end,
                   guide=guide)

@@ -23,6 +23,7 @@ import numpy as np
 from contingent.plan.bounds import min_lifts
 from contingent.plan.cpsat import LegValue
 from contingent.plan.problem import FleetData, Problem, UnitDemand
+from contingent.plan.workbound import Lifts
 
 INF = 10**9
 #: Above this many aircraft, fleets that differ only in base share a pool of tails.
@@ -33,7 +34,7 @@ Variant = tuple[bool, bool, int, bool, bool, bool, bool]
 #: than this share of the days its airfield's departure cap needs for the lifts before it.
 PACE = 0.7
 #: Lifts per fleet class (type, carried nations) and route that a guided variant follows.
-Guide = dict[tuple[str, frozenset[str], str, str], float]
+Guide = Lifts
 log = logging.getLogger(__name__)
 
 

@@ -48,6 +48,7 @@ import logging
 import math
 import time
 from collections import defaultdict
+from typing import NamedTuple
 
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
@@ -61,18 +62,31 @@ NODES = 100
 MAX_INTEGER = 20_000
 
 
-def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True
-               ) -> MinuteBound | None:
+#: Lifts per fleet class (type, carried nations) and route.
+Lifts = dict[tuple[str, frozenset[str], str, str], float]
+
+
+class FleetWorkLP(NamedTuple):
+    """The fleet-work LP's optimum: its bound, and its lifts per fleet class and route."""
+
+    bound: MinuteBound
+    lifts: Lifts
+
+
+def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True,
+               lp: MinuteBound | None = None) -> MinuteBound | None:
     """The least completion at which the fleet has the aircraft-hours for all lifts.
 
     With ``integer`` (and a model of at most ``MAX_INTEGER`` lift counts) the lift counts
     are whole numbers and the bound is SCIP's proven dual bound; else the LP's optimum.
     The LP's bound is kept when the integer model is larger, slower or no stronger. Returns
     None when there is nothing to lift, no fleet can carry a route, or the LP does not finish
-    within ``seconds``.
+    within ``seconds``. ``lp``: the LP's bound when already solved (see :func:`lift_plan`),
+    so that only the integer model is solved here.
     """
     t0 = time.perf_counter()
-    lp = _solve(p, seconds, whole=False)
+    if lp is None:
+        lp = _solve(p, seconds, whole=False)
     if not integer or lp is None:
         return lp
     # The LP first: it is fast, and it is kept when SCIP is stopped by time before its
@@ -82,19 +96,20 @@ def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True
     return mip if mip is not None and mip.minute > lp.minute else lp
 
 
-def lift_plan(p: Problem, seconds: float | None = None
-              ) -> dict[tuple[str, frozenset[str], str, str], float] | None:
-    """Lifts per fleet class (type, carried nations) and route in the fleet-work LP's optimum.
+def lift_plan(p: Problem, seconds: float | None = None) -> FleetWorkLP | None:
+    """The fleet-work LP's bound and its lifts per fleet class (type, carried nations) and
+    route.
 
-    How the fleet would share the work if lifts could be split: the greedy's guided variants
-    follow it. A guide only; None when the LP is not solved within ``seconds``.
+    The lifts are how the fleet would share the work if lifts could be split: the greedy's
+    guided variants follow them, as a guide only. The bound can be handed to
+    :func:`work_bound`. None when the LP is not solved within ``seconds``.
     """
-    lifts: dict[tuple[str, frozenset[str], str, str], float] = {}
-    return lifts if _solve(p, seconds, whole=False, lifts=lifts) is not None else None
+    lifts: Lifts = {}
+    bound = _solve(p, seconds, whole=False, lifts=lifts)
+    return FleetWorkLP(bound, lifts) if bound is not None else None
 
 
-def _solve(p: Problem, seconds: float | None, whole: bool,
-           lifts: dict[tuple[str, frozenset[str], str, str], float] | None = None
+def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None = None
            ) -> MinuteBound | None:
     t0 = time.perf_counter()
     routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
