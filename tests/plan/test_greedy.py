@@ -4,6 +4,7 @@ bounds, its variants against the checker, and its improvement rounds against the
 from __future__ import annotations
 
 import importlib
+import itertools
 import random
 import re
 from pathlib import Path
@@ -15,9 +16,11 @@ from contingent.generate import generate
 from contingent.plan.build import build_plan
 from contingent.plan.cpsat import Solution
 from contingent.plan.greedy import (
+    FILL_NODES,
     INF,
     PACE,
     _Airspace,
+    _fill,
     _greedy,
     _pace,
     _Pools,
@@ -256,8 +259,13 @@ def test_improvement_stops_at_the_target():
     p = generated(4, "deployment", units=60)
     plain = greedy(p)
     assert plain is not None
-    # A target the first plan already meets: no round can change the answer.
-    assert greedy(p, rounds=15, target=completion_of(p, plain)) == plain
+    # A target the variants' best already meets: no round runs to change the answer. (The
+    # variants stop at the first that meets it, which need not be the one with the fewest
+    # sorties that ``plain`` kept among all of them.)
+    target = completion_of(p, plain)
+    at_target = greedy(p, target=target)
+    assert at_target is not None and completion_of(p, at_target) == target
+    assert greedy(p, rounds=15, target=target) == at_target
 
 
 def test_variants_stop_at_the_target(monkeypatch):
@@ -417,3 +425,67 @@ def test_paced_variants_run_only_where_a_destination_is_capped(monkeypatch):
     legs = greedy(p)
     assert seen[:2] == [False, True]
     assert legs is not None and check(p.scenario, as_plan(p, legs)) == []
+
+
+# --- filling the hold ---------------------------------------------------------------------
+
+
+def test_the_hold_takes_the_mix_that_fills_it():
+    # 20 m of hold; two 8.0 m, two 7.5 m and two 4.5 m vehicles. Class by class, largest
+    # first, takes both 8.0 m (16 m, nothing else fits); one of each fills it exactly.
+    items = ((800, 1000, 2), (750, 1000, 2), (450, 1000, 2))
+    assert _fill(items, 2000, 40000) == (1, 1, 1)
+    # Within the payload: 15 t allows at most two 7 t vehicles (or one with small ones).
+    heavy = ((800, 7000, 2), (750, 7000, 2), (450, 2500, 2))
+    assert _fill(heavy, 2000, 15000) == (1, 0, 2)
+
+
+def test_hold_fill_is_the_best_of_all_counts():
+    rng = random.Random(3)
+    for _ in range(200):
+        items = tuple((rng.choice([300, 450, 600, 750, 800, 1200]), rng.randrange(500, 15000),
+                       rng.randrange(0, 4)) for _ in range(rng.randrange(1, 5)))
+        space, mass = rng.randrange(500, 3000), rng.randrange(1000, 40000)
+        got = _fill(items, space, mass)
+        assert all(0 <= k <= c for k, (_, _, c) in zip(got, items, strict=True))
+        assert sum(k * s for k, (s, _, _) in zip(got, items, strict=True)) <= space
+        assert sum(k * m for k, (_, m, _) in zip(got, items, strict=True)) <= mass
+        best = max(sum(k * s for k, (s, _, _) in zip(ks, items, strict=True))
+                   for ks in itertools.product(*(range(c + 1) for _, _, c in items))
+                   if sum(k * s for k, (s, _, _) in zip(ks, items, strict=True)) <= space
+                   and sum(k * m for k, (_, m, _) in zip(ks, items, strict=True)) <= mass)
+        assert sum(k * s for k, (s, _, _) in zip(got, items, strict=True)) == best
+
+
+def test_a_cut_short_hold_search_keeps_the_class_by_class_fill(monkeypatch):
+    monkeypatch.setattr(GREEDY, "FILL_NODES", 1)
+    GREEDY._fill.cache_clear()
+    try:
+        # One branch only: the first, which takes each class in turn, as many as fit.
+        assert GREEDY._fill(((800, 1000, 2), (750, 1000, 2), (450, 1000, 2)),
+                            2000, 40000) == (2, 0, 0)
+    finally:
+        GREEDY._fill.cache_clear()
+    assert FILL_NODES > 1
+
+
+def mixed_vehicles() -> Problem:
+    """tiny.yaml's withdrawal with U-RUS (40 passengers) bringing two each of 8.0, 7.5 and
+    4.5 m vehicles (1 t each) home in a 20 m hold: 40 m in all, exactly two full holds."""
+    text = (TINY.replace("  - {id: CAR, mass_kg: 5000, space_m: {JET: 5.0}, assumed: test}",
+                         "  - {id: BIG, mass_kg: 1000, space_m: {JET: 8.0}, assumed: test}\n"
+                         "  - {id: MID, mass_kg: 1000, space_m: {JET: 7.5}, assumed: test}\n"
+                         "  - {id: SMALL, mass_kg: 1000, space_m: {JET: 4.5}, assumed: test}")
+            .replace("vehicle_space_m: 10.0", "vehicle_space_m: 20.0")
+            .replace("personnel: 60, vehicles: {CAR: 2}",
+                     "personnel: 40, vehicles: {BIG: 2, MID: 2, SMALL: 2}"))
+    return build_problem(loads_scenario(text, "tiny-mixed.yaml"), "withdrawal")
+
+
+def test_a_unit_whose_vehicles_fill_two_holds_flies_in_two_lifts():
+    p = mixed_vehicles()
+    legs = _greedy(p, retire=True)
+    assert legs is not None
+    # Class by class it would take three: 16 m, then 15 + 4.5 m, then the last 4.5 m.
+    assert len(_lifts_of(legs, "U-RUS")) == 2
+    assert check(p.scenario, as_plan(p, legs)) == []

@@ -10,6 +10,7 @@ after its last lift if that ended in the theatre.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import logging
 import random
@@ -447,26 +448,74 @@ class _Pools:
 
 def _pack(p: Problem, u: UnitDemand, rem: dict[str, int], f: FleetData
           ) -> tuple[int, dict[str, int], int] | None:
-    """Fill one aircraft of fleet ``f`` with what is left of unit ``u``."""
-    space, mass = f.space_cm, 0
-    veh: dict[str, int] = {}
-    classes = sorted((c for c in u.vehicles if rem.get(c, 0) > 0),
-                     key=lambda c: -p.space_cm.get((c, f.type), 0))
-    for c in classes:
-        sp = p.space_cm.get((c, f.type))
-        if sp is None:
-            continue
-        n = min(rem[c], space // sp, (f.payload_kg - mass) // p.vehicle_mass[c])
-        if n > 0:
-            veh[c] = n
-            space -= n * sp
-            mass += n * p.vehicle_mass[c]
+    """Fill one aircraft of fleet ``f`` with what is left of unit ``u``: the vehicles that
+    fill its hold best (see :func:`_vehicles`), then passengers, then cargo."""
+    veh = _vehicles(p, u, rem, f.type, f.space_cm, f.payload_kg)
+    mass = sum(n * p.vehicle_mass[c] for c, n in veh.items())
     pax = min(rem["_pax"], f.seats, (f.payload_kg - mass) // p.personnel_mass)
     mass += pax * p.personnel_mass
     cargo = min(rem["_cargo"], f.payload_kg - mass)
     if pax <= 0 and not veh and cargo <= 0:
         return None
     return pax, veh, cargo
+
+
+#: Most branches the hold-filling search tries per load; past it, the best fill found so far.
+FILL_NODES = 2000
+
+
+def _vehicles(p: Problem, u: UnitDemand, rem: dict[str, int], type_id: str, space: int,
+              mass: int) -> dict[str, int]:
+    """The vehicles of ``u`` still to fly that fill ``space`` centimetres of hold best within
+    ``mass`` kilograms, as counts per class."""
+    classes = sorted((c for c in u.vehicles if rem.get(c, 0) > 0 and (c, type_id) in p.space_cm),
+                     key=lambda c: (-p.space_cm[(c, type_id)], c))
+    if not classes:
+        return {}
+    items = tuple((p.space_cm[(c, type_id)], p.vehicle_mass[c], rem[c]) for c in classes)
+    return {c: n for c, n in zip(classes, _fill(items, space, mass), strict=True) if n > 0}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fill(items: tuple[tuple[int, int, int], ...], space: int, mass: int) -> tuple[int, ...]:
+    """Counts per item (space, mass, how many) that use the most of ``space`` within ``mass``.
+
+    Taking each class in turn, as many as fit, largest first, can leave the hold part empty
+    where a mix would fill it (2000 cm: two 800s leave 400; 800 + 750 + 450 fill it), and the
+    unit then needs an extra lift for the rest. A depth-first search over the counts, most of
+    the largest first, finds the best mix; its first branch is that class-by-class fill, so
+    a search cut short at ``FILL_NODES`` is never worse than it.
+    """
+    n = len(items)
+    # Space the items from i on could still add, for pruning.
+    rest = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        rest[i] = rest[i + 1] + items[i][0] * items[i][2]
+    best: list = [-1, (0,) * n]
+    cur = [0] * n
+    nodes = 0
+
+    def dfs(i: int, sp: int, ms: int, used: int) -> bool:
+        nonlocal nodes
+        nodes += 1
+        if used > best[0]:
+            best[0], best[1] = used, tuple(cur)
+        # Full, or out of branches once the first one is complete: stop everywhere.
+        if best[0] == space or (nodes >= FILL_NODES and nodes > n):
+            return True
+        if i == n or used + min(rest[i], sp) <= best[0]:
+            return False
+        s, m, c = items[i]
+        for k in range(min(c, sp // s, ms // m if m else c), -1, -1):
+            cur[i] = k
+            if dfs(i + 1, sp - k * s, ms - k * m, used + k * s):
+                cur[i] = 0
+                return True
+        cur[i] = 0
+        return False
+
+    dfs(0, space, mass, 0)
+    return best[1]
 
 
 def greedy(p: Problem, seconds: float | None = None,
@@ -901,16 +950,10 @@ def _top_up(p: Problem, t: _Tail, u: UnitDemand,
         if (v.id == u.id or v.nation not in f.carries
                 or not max(v.release, v.window[0]) <= lift.dep <= v.window[1]):
             continue
-        veh: dict[str, int] = {}
-        for c in sorted(v.vehicles, key=lambda c: -p.space_cm.get((c, f.type), 0)):
-            sp = p.space_cm.get((c, f.type))
-            if sp is None or rem[c] <= 0:
-                continue
-            n = min(rem[c], space // sp, mass // p.vehicle_mass[c])
-            if n > 0:
-                veh[c] = n
-                space -= n * sp
-                mass -= n * p.vehicle_mass[c]
+        veh = _vehicles(p, v, rem, f.type, space, mass)
+        for c, n in veh.items():
+            space -= n * p.space_cm[(c, f.type)]
+            mass -= n * p.vehicle_mass[c]
         pax = max(0, min(rem["_pax"], seats, mass // p.personnel_mass))
         seats -= pax
         mass -= pax * p.personnel_mass
