@@ -29,14 +29,46 @@ from contingent.plan.workbound import Lifts
 INF = 10**9
 #: Above this many aircraft, fleets that differ only in base share a pool of tails.
 MERGE_TAILS = 500
-#: A greedy variant: retire, park, bias (minutes), deferred exits, base first, guided, paced.
-Variant = tuple[bool, bool, int, bool, bool, bool, bool]
 #: Paced variants schedule a unit bound for a capped airfield outside the theatre no earlier
 #: than this share of the days its airfield's departure cap needs for the lifts before it.
 PACE = 0.7
 #: Lifts per fleet class (type, carried nations) and route that a guided variant follows.
 Guide = Lifts
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One way to run the list scheduler; :func:`greedy` runs several and keeps the best.
+
+    Attributes
+    ----------
+    retire
+        A tail that flies back to base after a lift into the theatre is done (the chains
+        the CP-SAT model can hold).
+    park
+        Park aircraft on a small theatre apron while there is room.
+    bias
+        Minutes of landing a load may trade for one full largest aircraft's worth of it.
+    defer
+        Deferred exits: a tail leaves the theatre at the first minute it can, bound for
+        wherever its next load is.
+    base_first
+        Among units released together, those waiting at the base of a fleet that may carry
+        them go first.
+    guided
+        Follow the fleet-work LP's lifts per fleet class and route.
+    paced
+        Spread units bound for capped airfields outside the theatre (see :func:`_pace`).
+    """
+
+    retire: bool
+    park: bool = False
+    bias: int = 0
+    defer: bool = False
+    base_first: bool = False
+    guided: bool = False
+    paced: bool = False
 
 
 @dataclass
@@ -546,38 +578,38 @@ def greedy(p: Problem, seconds: float | None = None,
     ``time.perf_counter()`` instant).
     """
     into_theatre = any(u.destination in p.theatre for u in p.units)
-    # (retire, park, bias, defer, base first), most promising first: on bigger problems the
-    # biased variants usually win, and into the theatre the deferred exits do.
-    base: list[tuple[bool, bool, int, bool, bool]] = [
-        (True, False, 480, False, False), (True, False, 0, False, False)]
+    # Most promising first: on bigger problems the biased variants usually win, and into the
+    # theatre the deferred exits do.
+    base = [Variant(retire=True, bias=480), Variant(retire=True)]
     if into_theatre:
-        base = [(False, False, 480, True, False), (False, False, 0, True, True),
-                (False, False, 0, True, False), (False, False, 480, True, True), *base]
+        base = [Variant(False, bias=480, defer=True),
+                Variant(False, defer=True, base_first=True), Variant(False, defer=True),
+                Variant(False, bias=480, defer=True, base_first=True), *base]
         if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre):
             # Into a theatre with a small apron: park aircraft while there is room.
-            base += [(True, True, 0, False, False), (False, True, 0, False, False),
-                     (False, True, 480, False, False)]
-    # Then guided and paced: neither, as listed above; the first two also guided.
-    variants: list[Variant] = [(*v, False, False) for v in base]
+            base += [Variant(True, park=True), Variant(False, park=True),
+                     Variant(False, park=True, bias=480)]
+    # Then guided and paced copies: the first two also guided.
+    variants = list(base)
     if guide:
-        variants.insert(1, (*base[0], True, False))
-        variants.insert(3, (*base[1], True, False))
+        variants.insert(1, replace(base[0], guided=True))
+        variants.insert(3, replace(base[1], guided=True))
     # Computed once: every paced run and round schedules by the same minutes.
     pace = _pace(p)
     if pace:
         # Lifts into an airfield whose departures are capped strand the aircraft there once
         # the day's departures are taken: paced copies of the first variant (guided first,
         # where there is a guide) spread those units over the days the cap needs.
-        paced: list[Variant] = [(*base[0], False, True)]
+        paced = [replace(base[0], paced=True)]
         if guide:
-            paced.insert(0, (*base[0], True, True))
+            paced.insert(0, replace(base[0], guided=True, paced=True))
         variants[1:1] = paced
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
     took = 0.0
-    for i, (r, k, b, d, bf, gd, pc) in enumerate(variants):
+    for i, v in enumerate(variants):
         # Start another variant only if one more, as long as the last, fits in the time.
         if i and stop is not None and time.perf_counter() + took > stop:
             log.info("greedy: time spent after %d of %d variants", i, len(variants))
@@ -585,8 +617,7 @@ def greedy(p: Problem, seconds: float | None = None,
         began = time.perf_counter()
         if progress:
             progress(f"greedy variant {i + 1} of {len(variants)}")
-        g = _greedy(p, retire=r, park=k, bias=b, merge=merge, defer=d, base_first=bf,
-                    guide=guide if gd else None, pace=pace if pc else None)
+        g = _run(p, v, merge, guide, pace)
         took = time.perf_counter() - began
         if g is not None:
             found[i] = g
@@ -637,7 +668,7 @@ def _squeaky(p: Problem,
             break
         began = time.perf_counter()
         k = n % len(state)
-        (r, park, b, d, bf, gd, pc), cur, boost, rng = state[k]
+        v, cur, boost, rng = state[k]
         land: dict[str, int] = {}
         for legs in cur.values():
             for leg in legs:
@@ -649,9 +680,7 @@ def _squeaky(p: Problem,
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _greedy(p, retire=r, park=park, bias=b, merge=merge, defer=d, base_first=bf,
-                    boost=boost, guide=guide if gd else None,
-                    pace=pace if pc else None)
+        g = _run(p, v, merge, guide, pace, boost)
         took = time.perf_counter() - began
         if g is None:
             continue
@@ -661,6 +690,15 @@ def _squeaky(p: Problem,
             if target is not None and completion_of(p, g) <= target:
                 break
     return best
+
+
+def _run(p: Problem, v: Variant, merge: bool, guide: Guide | None,
+         pace: dict[str, int] | None, boost: dict[str, int] | None = None
+         ) -> dict[str, list[LegValue]] | None:
+    """One list-scheduler run of variant ``v`` (the guide and pace apply where it says)."""
+    return _greedy(p, retire=v.retire, park=v.park, bias=v.bias, merge=merge, defer=v.defer,
+                   base_first=v.base_first, boost=boost, guide=guide if v.guided else None,
+                   pace=pace if v.paced else None)
 
 
 def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
