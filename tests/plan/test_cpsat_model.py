@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contingent.check import check
-from contingent.plan import plan
-from contingent.plan.cpsat import CpSatModel
+from contingent.plan import cpsat, plan
+from contingent.plan.cpsat import SORTIE_SHARE, SORTIE_SHARE_PROVEN, CpSatModel
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.problem import build_problem
 from contingent.scenario import load_scenario, loads_scenario
@@ -69,3 +71,30 @@ def test_kazakhstan_deployment_no_later_than_before_and_checked():
     assert (pl.completion - start).total_seconds() <= 21.37 * 3600
     assert pl.lower_bound <= pl.completion
     assert check(s, pl) == []
+
+
+@pytest.mark.parametrize(("skip_first", "share"),
+                         [(True, SORTIE_SHARE_PROVEN), (False, SORTIE_SHARE)])
+def test_sorties_get_half_the_time_when_the_completion_is_proven(monkeypatch, skip_first,
+                                                                 share):
+    limits: list[float] = []
+    real = cpsat.cp_model.CpSolver
+
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def solve(self, *a, **k):
+            limits.append(self.parameters.max_time_in_seconds)
+            return super().solve(*a, **k)
+
+    monkeypatch.setattr(cpsat.cp_model, "CpSolver", Spy)
+    p = build_problem(loads_scenario(TINY, "tiny.yaml"), "withdrawal")
+    warm = greedy(p)
+    assert warm is not None
+    model = CpSatModel(p, {"F1": 2}, 3)
+    model.hint(warm)
+    sol = model.solve(40.0, 2, 0, completion_of(p, warm), skip_first=skip_first)
+    assert sol.completion is not None
+    # The sortie stage is the last solve: its share of 40 s (the first stage, when it runs,
+    # takes a tenth of a second on this model, leaving far more than the share).
+    assert len(limits) == (1 if skip_first else 2)
+    assert limits[-1] == pytest.approx(share * 40.0)
+    assert SORTIE_SHARE_PROVEN > SORTIE_SHARE

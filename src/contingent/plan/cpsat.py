@@ -23,6 +23,10 @@ from contingent.plan.problem import FleetData, Problem, UnitDemand
 
 log = logging.getLogger(__name__)
 LinExpr = Any  # cp_model linear expression
+#: Share of the time limit (at least 3 s) for minimising sorties once the completion is fixed,
+#: and when the completion was proven optimal before the search (no first stage).
+SORTIE_SHARE = 0.25
+SORTIE_SHARE_PROVEN = 0.5
 
 
 @dataclass
@@ -617,9 +621,11 @@ class CpSatModel:
         lifts = sum(s.act for s in self.slots)
         m.add(lifts >= min_lifts)
         m.minimize(self.sortie_count())
-        # The sortie count is secondary: it gets a share of the budget, not all of it.
+        # The sortie count is secondary: it gets a share of the budget, not all of it; half
+        # when the completion was proven before the search (the first stage's half unused).
         spent = _time.perf_counter() - t0
-        solver2 = solver_for(min(time_limit - spent, max(3.0, 0.25 * time_limit)))
+        share = SORTIE_SHARE_PROVEN if skip_first else SORTIE_SHARE
+        solver2 = solver_for(min(time_limit - spent, max(3.0, share * time_limit)))
         st2 = solver2.solve(m)
         if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if first_legs is not None:
