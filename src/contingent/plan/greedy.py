@@ -582,13 +582,14 @@ def greedy(p: Problem, seconds: float | None = None,
     # theatre the deferred exits do.
     base = [Variant(retire=True, bias=480), Variant(retire=True)]
     if into_theatre:
-        base = [Variant(False, bias=480, defer=True),
-                Variant(False, defer=True, base_first=True), Variant(False, defer=True),
-                Variant(False, bias=480, defer=True, base_first=True), *base]
+        base = [Variant(retire=False, bias=480, defer=True),
+                Variant(retire=False, defer=True, base_first=True),
+                Variant(retire=False, defer=True),
+                Variant(retire=False, bias=480, defer=True, base_first=True), *base]
         if any(a.max_on_ground for a in p.scenario.airfields if a.id in p.theatre):
             # Into a theatre with a small apron: park aircraft while there is room.
-            base += [Variant(True, park=True), Variant(False, park=True),
-                     Variant(False, park=True, bias=480)]
+            base += [Variant(retire=True, park=True), Variant(retire=False, park=True),
+                     Variant(retire=False, park=True, bias=480)]
     # Then guided and paced copies: the first two also guided.
     variants = list(base)
     if guide:
@@ -684,7 +685,7 @@ def _squeaky(p: Problem,
         took = time.perf_counter() - began
         if g is None:
             continue
-        state[k] = (state[k][0], g, boost, rng)
+        state[k] = (v, g, boost, rng)
         if score(g) < score(best):
             best = g
             if target is not None and completion_of(p, g) <= target:
