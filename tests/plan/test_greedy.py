@@ -106,6 +106,56 @@ def test_first_free_window_is_the_first_window_of_free_minutes():
         assert first(t, length) == want
 
 
+def test_apron_lookups_follow_every_booking_and_release():
+    # The lookups read cached stretches of full minutes: after every booking, open-ended
+    # stay, departure and growth of the arrays they must still match the minute counts.
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    cap = air.mog[apron]
+    rng = random.Random(11)
+    open_stays: list[int] = []
+    for step in range(400):
+        r = rng.random()
+        if r < 0.6:
+            lo = rng.randrange(0, 2000)
+            air.book_ground(apron, lo, lo + rng.randrange(1, 300))
+        elif r < 0.8:
+            lo = rng.randrange(0, 2000)
+            air.book_ground(apron, lo, INF)
+            open_stays.append(lo)
+        elif open_stays:
+            lo = open_stays.pop(rng.randrange(len(open_stays)))
+            air.close_stay(apron, lo, lo + rng.randrange(1, 500))
+        if step == 200:
+            air.book_ground(apron, air.size + 10, air.size + 20)  # grows the arrays
+        occ = air.occ[apron]
+        size = air.size
+        first = air.free_from(apron)
+        for _ in range(5):
+            t, length = rng.randrange(0, 2600), rng.randrange(1, 200)
+            seg = occ[t:min(t + length, size)]
+            assert air.ground_ok(apron, t, t + length) == bool(seg.size == 0 or seg.max() < cap)
+            # Minutes past the arrays' end count as free.
+            want = next(x for x in range(t, size + 1) if all(occ[x:x + length] < cap))
+            assert first(t, length) == want
+            full = [x for x in range(t, t + length) if occ[x] >= cap]
+            assert air.wait(apron, t, length) == (min(15, full[-1] - t + 1) if full else 1)
+
+
+def test_an_apron_never_full_answers_without_looking():
+    p = tiny()
+    air = _Airspace(p)
+    apron = next(iter(air.mog))
+    air.book_ground(apron, 100, 200)
+    assert air.peak[apron] == 1 < air.mog[apron]
+    assert air.free_from(apron)(150, 30) == 150 and air.ground_ok(apron, 150, 180)
+    for _ in range(air.mog[apron] - 1):
+        air.book_ground(apron, 120, 130)
+    assert air.peak[apron] == air.mog[apron]
+    assert air.free_from(apron)(110, 15) == 130 and not air.ground_ok(apron, 125, 126)
+
+
 def test_last_open_minute_before_closing():
     # Zhetygen is open 07:00-21:00 in the reference scenario.
     p = build_problem(load_scenario("kazakhstan-2022"), "withdrawal")

@@ -119,6 +119,16 @@ class _Airspace:
                 self.hours[a.id] = ([lo for lo, _ in win], [hi for _, hi in win])
         self.closures = {a.id: [(p.minutes(c.from_), p.minutes(c.to)) for c in a.closures]
                          for a in s.airfields if a.closures}
+        # Airfields open round the clock with no closure, and with no departure cap: most
+        # lookups are for these, and they answer at once.
+        self.restricted = set(self.closures) | set(self.hours)
+        # Most aircraft on the ground at once so far, per airfield with a max-on-ground (an
+        # upper bound: stays that end are not taken off): below the limit, every place is free.
+        self.peak = dict.fromkeys(self.mog, 0)
+        # The stretches of full minutes (occupancy at the limit) per such airfield, as
+        # ascending starts and ends: looked up by bisection, rebuilt only after a booking
+        # there changed them.
+        self._full: dict[str, tuple[list[int], list[int]]] = {}
         self.park = False
         self.parked: dict[str, list[_Tail]] = defaultdict(list)
         self.retire = True
@@ -126,9 +136,20 @@ class _Airspace:
         # greedy): see ``_Tail.exit``.
         self.defer = False
 
+    def full(self, a: str) -> tuple[list[int], list[int]]:
+        """The stretches of minutes [start, end) in which airfield ``a``'s apron is full:
+        their starts and their ends, ascending."""
+        got = self._full.get(a)
+        if got is None:
+            edge = np.diff((self.occ[a] >= self.mog[a]).astype(np.int8), prepend=0, append=0)
+            got = (np.flatnonzero(edge == 1).tolist(), np.flatnonzero(edge == -1).tolist())
+            self._full[a] = got
+        return got
+
     def _grow(self, t: int) -> None:
         if t <= self.size:
             return
+        self._full.clear()
         new = max(t, 2 * self.size)
         for a, arr in self.occ.items():
             grown = np.zeros(new, dtype=np.int32)
@@ -140,6 +161,8 @@ class _Airspace:
 
     def open_at(self, a: str, t: int) -> int:
         """The first minute >= t at which airfield ``a`` accepts a movement."""
+        if a not in self.restricted:
+            return t
         closures = self.closures.get(a, ())
         win = self.hours.get(a)
         for _ in range(1000):
@@ -174,6 +197,8 @@ class _Airspace:
     def depart_at(self, a: str, t: int) -> int:
         """The first minute >= t at which ``a`` accepts a departure within its caps."""
         ks = self.caps_at.get(a, ())
+        if not ks:
+            return self.open_at(a, t)
         for _ in range(1000):
             t = self.open_at(a, t)
             if t >= INF:
@@ -196,13 +221,14 @@ class _Airspace:
 
     def ground_ok(self, a: str, lo: int, hi: int) -> bool:
         cap = self.mog.get(a)
-        if cap is None:
+        if cap is None or self.peak[a] < cap:
             return True
         hi = min(hi, INF)
         self._grow(min(hi, INF // 2) if hi < INF else lo + 1)
-        occ = self.occ[a]
-        seg = occ[lo:min(max(hi, lo + 1), self.size)]
-        return bool(seg.size == 0 or int(seg.max()) < cap)
+        starts, ends = self.full(a)
+        # The first stretch that ends after ``lo`` must start at or after the stay's end.
+        i = bisect.bisect_right(ends, lo)
+        return i == len(ends) or starts[i] >= min(max(hi, lo + 1), self.size)
 
     def free_from(self, a: str) -> Callable[[int, int], int]:
         """For airfield ``a``: the first minute >= t from which a place on its apron stays
@@ -210,26 +236,19 @@ class _Airspace:
         cap = self.mog.get(a)
         if cap is None:
             return _same
-        occ = self.occ[a]
-        size = self.size
+        if self.peak[a] < cap:
+            return _same
+        # The apron as it is now: minutes past its current end count as free.
+        starts, ends = self.full(a)
+        n = len(ends)
 
         def first(t: int, length: int) -> int:
             length = max(1, length)
-            while t < size:
-                if t + length <= size and int(occ[t:t + length].max()) < cap:
-                    return t
-                # Chunks of at least twice the stay, so every pass moves t forward.
-                end = min(size, t + max(4 * length, 256))
-                full = np.flatnonzero(occ[t:end] >= cap)
-                s = 0
-                for x in full.tolist():
-                    if x >= s + length:
-                        return t + s
-                    if x >= s:
-                        s = x + 1
-                if s + length <= end - t or end >= size:
-                    return t + s
-                t += s
+            i = bisect.bisect_right(ends, t)
+            # Past every full stretch the stay would overlap, until one fits before the next.
+            while i < n and starts[i] < t + length:
+                t = max(t, ends[i])
+                i += 1
             return t
         return first
 
@@ -240,21 +259,32 @@ class _Airspace:
         cap = self.mog.get(a)
         if cap is None:
             return 15
+        if self.peak[a] < cap:
+            return 1
         length = max(1, min(length, 15 * 1440))
         self._grow(t + length)
-        full = np.flatnonzero(self.occ[a][t:t + length] >= cap)
-        return min(15, int(full[-1]) + 1) if full.size else 1
+        starts, ends = self.full(a)
+        # The last full minute inside [t, t + length): in the last stretch starting before
+        # its end.
+        j = bisect.bisect_left(starts, t + length) - 1
+        if j < 0 or ends[j] <= t:
+            return 1
+        return min(15, min(ends[j], t + length) - t)
 
     def book_ground(self, a: str, lo: int, hi: int) -> None:
         if a not in self.mog:
             return
         if hi >= INF:
             self._grow(lo + 1)
-            self.occ[a][lo:] += 1
+            seg = self.occ[a][lo:]
             self.open_stays[(a, lo)] += 1
         else:
             self._grow(hi)
-            self.occ[a][lo:hi] += 1
+            seg = self.occ[a][lo:hi]
+        seg += 1
+        if seg.size:
+            self.peak[a] = max(self.peak[a], int(seg.max()))
+        self._full.pop(a, None)
 
     def close_stay(self, a: str, arrived: int, left: int) -> None:
         """An aircraft on the ground at ``a`` since ``arrived`` leaves at ``left``."""
@@ -263,6 +293,7 @@ class _Airspace:
             self.open_stays[key] -= 1
             self._grow(left)
             self.occ[a][left:] -= 1
+            self._full.pop(a, None)
 
 
 
