@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+import re
 
 import pytest
 from plan_helpers import TINY, one_tail_three_lifts
@@ -10,9 +12,11 @@ from plan_helpers import TINY, one_tail_three_lifts
 from contingent.check import check
 from contingent.generate import generate
 from contingent.plan import plan
+from contingent.plan.bounds import MinuteBound
 from contingent.plan.greedy import completion_of, greedy
-from contingent.plan.problem import build_problem
-from contingent.plan.workbound import lift_plan, work_bound
+from contingent.plan.mip import plan_from_legs
+from contingent.plan.problem import Problem, build_problem
+from contingent.plan.workbound import cap_days_bound, lift_plan, work_bound
 from contingent.scenario import loads_scenario
 
 
@@ -111,3 +115,97 @@ def test_lift_plan_gives_the_lps_lifts_per_class_and_route():
     # Its bound is the LP's, and work_bound given it solves only the whole-lift model.
     assert lp.bound == work_bound(p, integer=False)
     assert work_bound(p, lp=lp.bound) == work_bound(p)
+
+
+# --- cap days ------------------------------------------------------------------------------
+
+
+def capped(cap: int = 1, count: int = 3, extra: str = "") -> Problem:
+    """150 passengers THA->HOM in 50 seats (three lifts) by ``count`` aircraft based at HOM,
+    with THA's departures capped at ``cap`` a day (``extra``: more of THA's YAML fields)."""
+    src = (TINY.replace("count: 2, base: HOM", f"count: {count}, base: HOM")
+           .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
+           .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
+           .replace("departure_cap_per_day: 4,", f"departure_cap_per_day: {cap},{extra}"))
+    return build_problem(loads_scenario(src, "tiny-capped.yaml"), "withdrawal")
+
+
+def test_three_lifts_at_one_a_day_need_the_third_day():
+    # THA lets one aircraft leave a day (days from midnight, Almaty): the third lift leaves on
+    # the third day at the earliest and lands a flight later. Three aircraft would otherwise
+    # be done in one cycle, which is all the fleet-work bound sees.
+    p = capped()
+    blk = p.block("JET", "THA", "HOM")
+    bound = cap_days_bound(p)
+    assert bound is not None and bound.name == "cap-days"
+    assert bound.minute == 2 * 1440 + blk
+    work = work_bound(p)
+    assert work is not None and work.minute < 1440
+    # The greedy's plan departs at midnight on the third day: the bound is tight.
+    legs = greedy(p)
+    assert legs is not None and completion_of(p, legs) == bound.minute
+    # Two a day: the second day suffices.
+    two = cap_days_bound(capped(cap=2))
+    assert two is not None and two.minute == 1440 + blk
+
+
+def test_opening_hours_and_closures_move_the_days_first_departure():
+    # Open 06:00-20:00 local: the third day's first departure is at 06:00. A closure over
+    # that morning moves it to the closure's end.
+    blk = capped().block("JET", "THA", "HOM")
+    hours = cap_days_bound(capped(extra=' hours: {open: "06:00", close: "20:00"},'))
+    assert hours is not None and hours.minute == 2 * 1440 + 360 + blk
+    closed = cap_days_bound(capped(extra=(
+        ' hours: {open: "06:00", close: "20:00"}, closures: [{from: "2022-01-15T05:00:00+06:00",'
+        ' to: "2022-01-15T09:30:00+06:00", reason: test}],')))
+    assert closed is not None and closed.minute == 2 * 1440 + 570 + blk
+
+
+def test_cap_days_stops_below_a_known_bound_and_above_an_achieved_plan():
+    p = capped()
+    blk = p.block("JET", "THA", "HOM")
+    # Nothing it could prove beats a bound already at the third day.
+    assert cap_days_bound(p, above=2 * 1440 + blk) is None
+    # Nor is any threshold past a completion said to be achieved (the model holds there):
+    # told 24:00, it asks only about the first day, and proves the second.
+    told = cap_days_bound(p, upper=1440)
+    assert told is not None and told.minute == 1440 + blk
+    # No time: nothing is claimed.
+    assert cap_days_bound(p, seconds=0.0) is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("phase", ["withdrawal", "deployment"])
+def test_cap_days_never_above_a_checked_plan(seed, phase):
+    # Caps cut to a third so that they bind on some seeds.
+    text = re.sub(r"departure_cap_per_day: (\d+)",
+                  lambda m: f"departure_cap_per_day: {max(1, int(m.group(1)) // 3)}",
+                  generate(40, 8, 24, 4, seed))
+    s = loads_scenario(text, f"g{seed}.yaml")
+    p = build_problem(s, phase)
+    legs = greedy(p)
+    assert legs is not None
+    assert check(s, plan_from_legs(p, legs)) == []
+    bound = cap_days_bound(p)
+    if bound is not None:
+        assert bound.minute <= completion_of(p, legs)
+
+
+@pytest.mark.parametrize("past", [False, True])
+def test_planner_asks_cap_days_between_its_bound_and_its_plan(monkeypatch, caplog, past):
+    planner = importlib.import_module("contingent.plan")
+    asked: list[tuple[int, int | None]] = []
+
+    def fake(p, seconds=None, *, above=0, upper=None):
+        asked.append((above, upper))
+        assert upper is not None
+        return MinuteBound("cap-days", upper + 1 if past else above + 1, "test")
+
+    monkeypatch.setattr(planner, "cap_days_bound", fake)
+    s = loads_scenario(generate(60, 10, 30, 4, 5), "g5.yaml")
+    pl = plan(s, "deployment", time_limit=5, workers=1)
+    assert asked and all(upper is not None and above < upper for above, upper in asked)
+    names = [b.name for b in pl.bounds]
+    # Listed when below the plan; above it, it cannot be a relaxation and is dropped.
+    assert ("cap-days" in names) is not past
+    assert ("cap-days bound above an achieved completion" in caplog.text) is past

@@ -40,14 +40,27 @@ least its block time):
 Earlier versions charged each lift the shortest flight into its origin from any lift's
 destination; the flow charges the flights the aircraft must really fly back, which on the
 generated 10^4 withdrawal raises the bound from 34.3 h to 38.8 h.
+
+Daily caps (:func:`cap_days_bound`). The flights the model counts (lifts, and the first leg
+of each positioning run, which the plan flies from that airfield) are a subset of the plan's
+departures, each before its completion. Each departure falls in one day of every cap group
+and capped airfield it leaves from (the checker's days), at or after that day's first open
+minute, and at most the cap leave on a day. So a plan landing its last lift by ``u`` gives a
+solution of the model in which each cap's counted flights are at most its cap times the
+number of its days that open before ``u``; if SCIP proves that model infeasible, no plan
+lands its last lift by ``u``, and every plan departs on a day that opens at ``u`` or later.
+That departure is a lift, or leads to one, which lands at least the shortest lift's block
+later. On the generated 10^4 withdrawal this raises the bound from 38.8 h to 49.6 h.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
@@ -60,6 +73,10 @@ log = logging.getLogger(__name__)
 # A node limit rather than only a time limit keeps the bound the same on any machine.
 NODES = 100
 MAX_INTEGER = 20_000
+#: Largest whole-lift model :func:`cap_days_bound` tries (lift counts): the generated 10^4
+#: phases have 761, the 10^5 withdrawal 8,111, where SCIP decides the thresholds that matter
+#: in neither 12 s nor 60 s.
+CAP_DAYS_MAX = 4_000
 
 
 #: Lifts per fleet class (type, carried nations) and route.
@@ -109,8 +126,15 @@ def lift_plan(p: Problem, seconds: float | None = None) -> FleetWorkLP | None:
     return FleetWorkLP(bound, lifts) if bound is not None else None
 
 
-def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None = None
+def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None = None,
+           days: Sequence[int] | None = None, outcome: list[str] | None = None
            ) -> MinuteBound | None:
+    """The model's least completion as a bound (see the module docstring).
+
+    ``days``: per entry of ``p.caps``, how many of its days the departures (lifts, and the
+    first leg of each positioning run) from its airfields may use, at most its cap on each.
+    ``outcome`` gets "solved", "infeasible" (proven) or "unknown" appended.
+    """
     t0 = time.perf_counter()
     routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
     for u in p.units:
@@ -130,6 +154,8 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
     if seconds is not None:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     c_var = solver.NumVar(0, solver.infinity(), "C")
+    # Flights leaving each airfield, over all classes (for the daily caps).
+    departs: dict[str, list[pywraplp.Variable]] = defaultdict(list)
     cover: dict[tuple[str, str], list[tuple[pywraplp.Variable, FleetData]]] = defaultdict(list)
     xs: dict[tuple[str, frozenset[str], str, str], pywraplp.Variable] = {}
     for key, fs in classes.items():
@@ -146,6 +172,7 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             cover[(o, d)].append((x, f0))
             xs[(*key, o, d)] = x
             out[o].append(x)
+            departs[o].append(x)
             into[d].append(x)
         # Positioning runs start at a base or a lift's destination and end at a lift's origin.
         starts = sorted({d for (_, d), _ in mine} | {f.base for f in fs})
@@ -156,6 +183,7 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
                     y = solver.NumVar(0, solver.infinity(), "")
                     work.append((y, p.block(f0.type, a, b) + ta))
                     out[a].append(y)
+                    departs[a].append(y)
                     into[b].append(y)
         based: dict[str, int] = defaultdict(int)
         for f in fs:
@@ -182,10 +210,21 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
                           (mass, lambda f: f.payload_kg)):
             if need > 0:
                 solver.Add(solver.Sum([cap(f) * x for x, f in opts]) >= need)
-    solver.Minimize(c_var)
+    if days is not None:
+        for dc, n in zip(p.caps, days, strict=True):
+            flights = [v for a in sorted(dc.members) for v in departs.get(a, ())]
+            if flights:
+                solver.Add(solver.Sum(flights) <= dc.cap * n)
+    else:
+        # With the days given only feasibility is asked: any solution answers it.
+        solver.Minimize(c_var)
     if whole:
         solver.SetSolverSpecificParametersAsString(f"limits/nodes = {NODES}\n")
     status = solver.Solve()
+    if outcome is not None:
+        outcome.append("infeasible" if status == pywraplp.Solver.INFEASIBLE else
+                       "solved" if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+                       else "unknown")
     if status == pywraplp.Solver.OPTIMAL and not whole:
         value = c_var.solution_value()
     elif whole and status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -209,3 +248,120 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
         f"{sum(f.count for f in p.fleets)} aircraft have before then"
         + (" (whole lifts per route)" if whole else ""),
     )
+
+
+def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
+                   upper: int | None = None) -> MinuteBound | None:
+    """The day on which the capped airfields must still be sending aircraft.
+
+    With whole lifts per route, the fleet-work model (flows of every class, lifts and
+    positioning) is solved again with each cap group's and capped airfield's departures held
+    to its cap on each of the days that open before a threshold ``u``. A plan that lands its
+    last lift by ``u`` departs only on such days (each departure lies in a day that had
+    opened by then), so when SCIP proves that model infeasible, every plan still departs
+    from a capped airfield on a later day: at or after the next day's first open minute,
+    and its last lift lands at least the shortest lift's flight after that. The thresholds
+    are the days' first open minutes (opening hours and closures of the members counted);
+    infeasibility only grows as the threshold falls, so a bisection finds the last
+    infeasible one.
+
+    ``above``: a bound already proven (only thresholds that could beat it are tried);
+    ``upper``: an achieved completion (the model is feasible past it). ``seconds`` bounds
+    the whole search: a solve that runs out of time ends it with what is proven so far.
+    Returns None when nothing beats ``above`` or the model is past ``MAX_INTEGER`` lifts.
+    """
+    t0 = time.perf_counter()
+    if not p.units or not p.caps or _lift_counts(p) > CAP_DAYS_MAX:
+        return None
+    shortest = min((p.block(f.type, u.origin, u.destination)
+                    for u in p.units for f in p.carriers(u.nation)), default=None)
+    if shortest is None:
+        return None
+    opens = [[_first_departure(p, dc.members, lo, hi) for lo, hi, _ in dc.days]
+             for dc in p.caps]
+    starts = sorted({t for row in opens for t in row if t is not None and t > 0})
+
+    def after(u: int) -> int | None:
+        """The first day opening at or after ``u``."""
+        i = bisect.bisect_left(starts, u)
+        return starts[i] if i < len(starts) else None
+
+    # Threshold u: the days that open before u. Only those whose failure would prove more
+    # than ``above``, and none past an achieved completion (a plan then exists).
+    cands = []
+    for u in [1, *(t + 1 for t in starts)]:
+        nxt = after(u)
+        if nxt is None or (upper is not None and u > upper):
+            break
+        if nxt + shortest > above:
+            cands.append(u)
+    lo, hi = -1, len(cands)  # cands[lo] proven infeasible, cands[hi] feasible (or past the end)
+    while hi - lo > 1:
+        left = None if seconds is None else seconds - (time.perf_counter() - t0)
+        if left is not None and left <= 0.05:
+            break
+        m = (lo + hi) // 2
+        outcome: list[str] = []
+        days = [sum(1 for t in row if t is not None and t < cands[m]) for row in opens]
+        _solve(p, left, whole=True, days=days, outcome=outcome)
+        if outcome == ["infeasible"]:
+            lo = m
+        elif outcome == ["solved"]:
+            hi = m
+        else:
+            break  # out of time or too large: keep what is proven
+    if lo < 0:
+        return None
+    nxt = after(cands[lo])
+    assert nxt is not None  # every candidate has a next day
+    minute = nxt + shortest
+    log.info("cap-days bound %d min in %.2f s", minute, time.perf_counter() - t0)
+    return MinuteBound(
+        "cap-days",
+        minute,
+        f"with whole lifts per route, the flights cannot all leave the capped airfields "
+        f"within their daily caps on the days open before {p.time(nxt):%d %b %H:%M}; "
+        f"a later departure and the shortest lift ({shortest} min) end no sooner",
+    )
+
+
+def _lift_counts(p: Problem) -> int:
+    """How many lift counts (fleet class x route it may serve) the model has."""
+    nations: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for u in p.units:
+        nations[(u.origin, u.destination)].add(u.nation)
+    classes = {(f.type, f.carries) for f in p.fleets}
+    return sum(1 for _, carries in classes for ns in nations.values() if carries & ns)
+
+
+def _first_departure(p: Problem, members: frozenset[str], lo: int, hi: int) -> int | None:
+    """The first minute in [lo, hi) at which one of ``members`` accepts a departure
+    (opening hours and closures), or None."""
+    s = p.scenario
+    best = None
+    for aid in sorted(members):
+        a = s.airfield[aid]
+        # Whole minutes inside each closure only (its start rounded up, its end down): a
+        # first minute found is never after a real departure's.
+        closures = [(p.minutes(c.from_), math.floor((c.to - p.epoch).total_seconds() / 60))
+                    for c in a.closures]
+        windows = (p.clock_window(s.tz(aid), a.hours.open_min, a.hours.close_min)
+                   if a.hours is not None else None)
+        t = lo
+        for _ in range(1000):
+            moved = False
+            for c0, c1 in closures:
+                if c0 <= t < c1:
+                    t, moved = c1, True
+            if windows is not None:
+                # The first window that has not closed by t (closing minute included).
+                i = bisect.bisect_left([w1 for _, w1 in windows], t)
+                # Past the listed days (the horizon) the airfield counts as open: an earlier
+                # first minute only adds days, which keeps the model a relaxation.
+                if i < len(windows) and t < windows[i][0]:
+                    t, moved = windows[i][0], True
+            if not moved or t >= hi:
+                break
+        if t < hi and (best is None or t < best):
+            best = t
+    return best
