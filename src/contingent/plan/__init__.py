@@ -159,13 +159,12 @@ def plan(
             work = None
         if work is not None:
             found.append(work)
-        if max([lb.minute, *(b.minute for b in found)]) < upper:
+        proven = max([lb.minute, *(b.minute for b in found)])
+        if proven < upper:
             # The same model with whole lifts, asked whether the capped airfields' daily
             # departures suffice on the days that open before a threshold: on the generated
             # 10^4 withdrawal they do not before the third day (38.8 -> 49.6 h, 0.4 s).
-            caps = cap_days_bound(p, seconds=0.05 * limit,
-                                  above=max([lb.minute, *(b.minute for b in found)]),
-                                  upper=upper)
+            caps = cap_days_bound(p, seconds=0.05 * limit, above=proven, upper=upper)
             if caps is not None and caps.minute > upper:
                 log.warning("cap-days bound above an achieved completion; discarded")
             elif caps is not None:

@@ -148,17 +148,7 @@ class _Slots:
 
     def _first_open(self, x: int, end: int) -> int | None:
         """The first instant >= x and < end at which some member is open."""
-        if self.windows is None:
-            return x if x < end else None
-        best: int | None = None
-        for ws in self.windows:
-            i = bisect_left(ws, (x + 1,)) - 1  # the window opening at or before x
-            for lo, hi in ws[max(i, 0):max(i, 0) + 2]:
-                t = max(x, lo)
-                if t <= hi and t < end:
-                    best = t if best is None else min(best, t)
-                    break
-        return best
+        return _first_open(self.windows, x, end)
 
     def _last_open(self, start: int, end: int) -> int:
         """The last instant of [start, end] at which some member is open (end if always)."""
@@ -199,6 +189,22 @@ class _Slots:
                 return e + math.ceil((left - self.mog) * self.ta / self.mog)
             left -= full
         return None
+
+
+def _first_open(windows: list[list[tuple[int, int]]] | None, x: int, end: int) -> int | None:
+    """The first instant >= x and < end at which some airfield is open, given each one's
+    sorted opening windows [open, close] (None: all always open)."""
+    if windows is None:
+        return x if x < end else None
+    best: int | None = None
+    for ws in windows:
+        i = bisect_left(ws, (x + 1,)) - 1  # the window opening at or before x
+        for lo, hi in ws[max(i, 0):max(i, 0) + 2]:
+            t = max(x, lo)
+            if t <= hi and t < end:
+                best = t if best is None else min(best, t)
+                break
+    return best
 
 
 def _windows(p: Problem, airfield: str, until: int) -> list[tuple[int, int]] | None:

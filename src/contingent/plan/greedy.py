@@ -234,9 +234,7 @@ class _Airspace:
         """For airfield ``a``: the first minute >= t from which a place on its apron stays
         free for ``length`` minutes (a lower bound on when an aircraft can land and turn)."""
         cap = self.mog.get(a)
-        if cap is None:
-            return _same
-        if self.peak[a] < cap:
+        if cap is None or self.peak[a] < cap:
             return _same
         # The apron as it is now: minutes past its current end count as free.
         starts, ends = self.full(a)

@@ -66,7 +66,8 @@ from typing import NamedTuple
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from contingent.plan.bounds import MinuteBound
-from contingent.plan.problem import FleetData, Problem, UnitDemand
+from contingent.plan.capbound import _first_open, _windows
+from contingent.plan.problem import DAY, FleetData, Problem, UnitDemand
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +128,14 @@ def lift_plan(p: Problem, seconds: float | None = None) -> FleetWorkLP | None:
 
 
 def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None = None,
-           days: Sequence[int] | None = None, outcome: list[str] | None = None
-           ) -> MinuteBound | None:
+           days: Sequence[int] | None = None, outcome: list[str] | None = None,
+           most: int = MAX_INTEGER) -> MinuteBound | None:
     """The model's least completion as a bound (see the module docstring).
 
     ``days``: per entry of ``p.caps``, how many of its days the departures (lifts, and the
     first leg of each positioning run) from its airfields may use, at most its cap on each.
-    ``outcome`` gets "solved", "infeasible" (proven) or "unknown" appended.
+    ``outcome`` gets "solved", "infeasible" (proven) or "unknown" appended (nothing when
+    the model is not built: more than ``most`` whole lift counts, or nothing to lift).
     """
     t0 = time.perf_counter()
     routes: dict[tuple[str, str], list[UnitDemand]] = defaultdict(list)
@@ -146,7 +148,7 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
         classes[(f.type, f.carries)].append(f)
     served = {key: [(r, us) for r, us in sorted(routes.items())
                     if key[1] & {u.nation for u in us}] for key in classes}
-    if whole and sum(len(v) for v in served.values()) > MAX_INTEGER:
+    if whole and sum(len(v) for v in served.values()) > most:
         return None
     solver = pywraplp.Solver.CreateSolver("SCIP" if whole else "GLOP")
     if solver is None:
@@ -172,7 +174,6 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             cover[(o, d)].append((x, f0))
             xs[(*key, o, d)] = x
             out[o].append(x)
-            departs[o].append(x)
             into[d].append(x)
         # Positioning runs start at a base or a lift's destination and end at a lift's origin.
         starts = sorted({d for (_, d), _ in mine} | {f.base for f in fs})
@@ -183,8 +184,9 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
                     y = solver.NumVar(0, solver.infinity(), "")
                     work.append((y, p.block(f0.type, a, b) + ta))
                     out[a].append(y)
-                    departs[a].append(y)
                     into[b].append(y)
+        for a, flights in out.items():
+            departs[a].extend(flights)
         based: dict[str, int] = defaultdict(int)
         for f in fs:
             based[f.base] += f.count
@@ -268,17 +270,31 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     ``above``: a bound already proven (only thresholds that could beat it are tried);
     ``upper``: an achieved completion (the model is feasible past it). ``seconds`` bounds
     the whole search: a solve that runs out of time ends it with what is proven so far.
-    Returns None when nothing beats ``above`` or the model is past ``MAX_INTEGER`` lifts.
+    Returns None when nothing beats ``above`` or the model is past ``CAP_DAYS_MAX`` lift
+    counts.
     """
     t0 = time.perf_counter()
-    if not p.units or not p.caps or _lift_counts(p) > CAP_DAYS_MAX:
+    if not p.units or not p.caps:
         return None
-    shortest = min((p.block(f.type, u.origin, u.destination)
-                    for u in p.units for f in p.carriers(u.nation)), default=None)
+    # Per route, the types that may fly some nation on it: far fewer than units x fleets.
+    types = {n: {f.type for f in p.carriers(n)} for n in {x.nation for x in p.units}}
+    flown: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for x in p.units:
+        flown[(x.origin, x.destination)] |= types[x.nation]
+    shortest = min((p.block(ty, o, d) for (o, d), tys in flown.items() for ty in tys),
+                   default=None)
     if shortest is None:
         return None
-    opens = [[_first_departure(p, dc.members, lo, hi) for lo, hi, _ in dc.days]
-             for dc in p.caps]
+    # Per capped airfield: its opening windows (the caps' days reach a day past their last
+    # start) and its closures in whole minutes inside them only (start rounded up, end down),
+    # so that a first minute found is never after a real departure's.
+    until = max(hi for dc in p.caps for _, hi, _ in dc.days) + DAY
+    open_at = {aid: (_windows(p, aid, until),
+                     [(p.minutes(c.from_), math.floor((c.to - p.epoch).total_seconds() / 60))
+                      for c in p.scenario.airfield[aid].closures])
+               for aid in sorted({a for dc in p.caps for a in dc.members})}
+    opens = [[_first_departure([open_at[a] for a in sorted(dc.members)], lo, hi)
+              for lo, hi, _ in dc.days] for dc in p.caps]
     starts = sorted({t for row in opens for t in row if t is not None and t > 0})
 
     def after(u: int) -> int | None:
@@ -303,13 +319,13 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
         m = (lo + hi) // 2
         outcome: list[str] = []
         days = [sum(1 for t in row if t is not None and t < cands[m]) for row in opens]
-        _solve(p, left, whole=True, days=days, outcome=outcome)
+        _solve(p, left, whole=True, days=days, outcome=outcome, most=CAP_DAYS_MAX)
         if outcome == ["infeasible"]:
             lo = m
         elif outcome == ["solved"]:
             hi = m
         else:
-            break  # out of time or too large: keep what is proven
+            break  # out of time, or too large to build: keep what is proven
     if lo < 0:
         return None
     nxt = after(cands[lo])
@@ -325,43 +341,21 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     )
 
 
-def _lift_counts(p: Problem) -> int:
-    """How many lift counts (fleet class x route it may serve) the model has."""
-    nations: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for u in p.units:
-        nations[(u.origin, u.destination)].add(u.nation)
-    classes = {(f.type, f.carries) for f in p.fleets}
-    return sum(1 for _, carries in classes for ns in nations.values() if carries & ns)
-
-
-def _first_departure(p: Problem, members: frozenset[str], lo: int, hi: int) -> int | None:
-    """The first minute in [lo, hi) at which one of ``members`` accepts a departure
-    (opening hours and closures), or None."""
-    s = p.scenario
+def _first_departure(members: list[tuple[list[tuple[int, int]] | None,
+                                        list[tuple[int, int]]]],
+                     lo: int, hi: int) -> int | None:
+    """The first minute in [lo, hi) at which one of the airfields accepts a departure,
+    given each one's opening windows (None: always open) and closures, or None."""
     best = None
-    for aid in sorted(members):
-        a = s.airfield[aid]
-        # Whole minutes inside each closure only (its start rounded up, its end down): a
-        # first minute found is never after a real departure's.
-        closures = [(p.minutes(c.from_), math.floor((c.to - p.epoch).total_seconds() / 60))
-                    for c in a.closures]
-        windows = (p.clock_window(s.tz(aid), a.hours.open_min, a.hours.close_min)
-                   if a.hours is not None else None)
-        t = lo
-        for _ in range(1000):
-            moved = False
-            for c0, c1 in closures:
-                if c0 <= t < c1:
-                    t, moved = c1, True
-            if windows is not None:
-                # The first window that has not closed by t (closing minute included).
-                i = bisect.bisect_left([w1 for _, w1 in windows], t)
-                # Past the listed days (the horizon) the airfield counts as open: an earlier
-                # first minute only adds days, which keeps the model a relaxation.
-                if i < len(windows) and t < windows[i][0]:
-                    t, moved = windows[i][0], True
-            if not moved or t >= hi:
+    for windows, closures in members:
+        t: int | None = lo
+        while t is not None:
+            t = _first_open(None if windows is None else [windows], t, hi)
+            # Past a closure, the windows are looked at again.
+            end = next((c1 for c0, c1 in closures if t is not None and c0 <= t < c1), None)
+            if end is None:
                 break
-        if t < hi and (best is None or t < best):
+            t = end
+        if t is not None and (best is None or t < best):
             best = t
     return best
