@@ -13,22 +13,27 @@ import pytest
 
 from contingent.check import check
 from contingent.generate import generate
+from contingent.plan.bounds import min_lifts
 from contingent.plan.build import build_plan
 from contingent.plan.cpsat import Solution
 from contingent.plan.greedy import (
     FILL_NODES,
+    HOURS_SHARE,
     INF,
     PACE,
+    PLANNED,
     _Airspace,
     _fill,
     _greedy,
     _pace,
     _Pools,
+    _spread,
     completion_of,
     greedy,
 )
 from contingent.plan.mip import plan_from_legs
 from contingent.plan.problem import Problem, build_problem
+from contingent.plan.workbound import lift_plan
 from contingent.planfile import Plan
 from contingent.scenario import load_scenario, loads_scenario
 
@@ -539,3 +544,73 @@ def test_a_unit_whose_vehicles_fill_two_holds_flies_in_two_lifts():
     # Class by class it would take three: 16 m, then 15 + 4.5 m, then the last 4.5 m.
     assert len(_lifts_of(legs, "U-RUS")) == 2
     assert check(p.scenario, as_plan(p, legs)) == []
+
+
+# --- day plans ----------------------------------------------------------------------------
+
+
+def test_spread_paces_each_origin_over_the_time_to_its_target():
+    # tiny.yaml's withdrawal: U-BLR (one lift) at the phase start, U-RUS (two) at 10:00, both
+    # at THA. Spread over 3000 minutes by lifts: U-RUS after one lift of three, at 1000.
+    p = tiny()
+    start = min(u.release for u in p.units)
+    assert [min_lifts(p, [u]) for u in p.units] == [2, 1]
+    assert _spread(p, start, start + 3000, {}) == {"U-BLR": start, "U-RUS": start + 1000}
+    # Never earlier than its release or its pace.
+    assert _spread(p, start, start + 300, {}) == {"U-BLR": start, "U-RUS": start + 600}
+    assert _spread(p, start, start + 3000, {"U-RUS": start + 2000})["U-RUS"] == start + 2000
+    # At an airfield with opening hours, over HOURS_SHARE of the time.
+    hours = build_problem(loads_scenario(TINY.replace(
+        "departure_cap_per_day: 4,", 'departure_cap_per_day: 4, hours: {open: "06:00", '
+        'close: "22:00"},'), "tiny-hours.yaml"), "withdrawal")
+    assert _spread(hours, start, start + 3000, {})["U-RUS"] == start + int(
+        3000 * HOURS_SHARE / 3)
+    # A unit whose window closes before the target keeps its own order.
+    late = p.units[0].window[1] + 1
+    assert _spread(p, start, late, {})["U-RUS"] == start + 600
+
+
+@pytest.mark.parametrize(("seed", "none"), [(1, False), (2, False), (1, True)])
+def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, seed, none):
+    p = generated(seed, "withdrawal")
+    start = min(max(u.release, u.window[0]) for u in p.units)
+    asked: list[int] = []
+    plans: list[dict | None] = []
+
+    def day_plan(until):
+        asked.append(until)
+        got = None if none else lift_plan(p, before=until)
+        plans.append(got.lifts if got is not None else None)
+        return plans[-1]
+
+    seen: list[tuple] = []
+    real = GREEDY._greedy
+
+    def spy(*a, **k):
+        seen.append((k.get("guide"), k.get("pace")))
+        return real(*a, **k)
+
+    monkeypatch.setattr(GREEDY, "_greedy", spy)
+    first = GREEDY._run(p, GREEDY.Variant(retire=True, bias=480), False, (None, {}))
+    assert first is not None
+    end = completion_of(p, first)
+    seen.clear()
+    plain = lift_plan(p).lifts
+    legs = greedy(p, guide=plain, day_plan=day_plan)
+    # Asked once per share of the first variant's completion, right after it; each planned
+    # variant runs after the first and its paced copies, with its day plan's guide (the
+    # plain one where there is none) and its spread.
+    assert asked == [start + round(s * (end - start)) for s in PLANNED]
+    assert any(got is not None for got in plans) is not none
+    ahead = 2 if _pace(p) else 0
+    for (guide, pace), until, got in zip(seen[1 + ahead:3 + ahead], asked, plans, strict=True):
+        assert guide is (got if got is not None else plain)
+        assert pace == _spread(p, start, until, _pace(p))
+    assert legs is not None and check(p.scenario, as_plan(p, legs)) == []
+
+
+def test_no_day_plan_into_the_theatre():
+    p = generated(1, "deployment")
+    asked: list[int] = []
+    greedy(p, day_plan=lambda until: asked.append(until))
+    assert asked == []

@@ -16,7 +16,13 @@ from contingent.plan.bounds import MinuteBound
 from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.mip import plan_from_legs
 from contingent.plan.problem import Problem, build_problem
-from contingent.plan.workbound import cap_days_bound, lift_plan, work_bound
+from contingent.plan.workbound import (
+    cap_day_opens,
+    cap_days_bound,
+    days_before,
+    lift_plan,
+    work_bound,
+)
 from contingent.scenario import loads_scenario
 
 
@@ -209,3 +215,60 @@ def test_planner_asks_cap_days_between_its_bound_and_its_plan(monkeypatch, caplo
     # Listed when below the plan; above it, it cannot be a relaxation and is dropped.
     assert ("cap-days" in names) is not past
     assert ("cap-days bound above an achieved completion" in caplog.text) is past
+
+
+# --- day plans -----------------------------------------------------------------------------
+
+
+def two_types(big_seats: int) -> Problem:
+    """:func:`capped` (one departure a day at THA) with a second, slower type of
+    ``big_seats`` seats: one aircraft of it, also based at HOM."""
+    src = (TINY.replace("count: 2, base: HOM", "count: 3, base: HOM")
+           .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
+           .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
+           .replace("departure_cap_per_day: 4,", "departure_cap_per_day: 1,")
+           .replace("aircraft_types:\n", "aircraft_types:\n  - {id: BIG, seats: "
+                    f"{big_seats}, payload_kg: 40000, vehicle_space_m: 20.0, cruise_kmh: 300, "
+                    "block_extra_min: 20, turnaround_min: 60, assumed: test}\n")
+           .replace("fleets:\n", "fleets:\n  - {id: F2, operator: RUS, type: BIG, count: 1, "
+                    "base: HOM, carries: [RUS, BLR], assumed: test}\n"))
+    return build_problem(loads_scenario(src, "tiny-two-types.yaml"), "withdrawal")
+
+
+def test_a_day_plan_flies_the_big_aircraft_where_the_cap_binds():
+    # 150 passengers leave THA, one departure a day. Without the caps the LP shares the lifts
+    # between three fast 50-seat jets and one slow 150-seat aircraft; within one day (the
+    # days that open before minute 1) only the big one's single lift fits.
+    p = two_types(150)
+    big, jet = (("BIG", frozenset({"RUS", "BLR"}), "THA", "HOM"),
+                ("JET", frozenset({"RUS", "BLR"}), "THA", "HOM"))
+    free = lift_plan(p)
+    assert free is not None and free.lifts[jet] > 0.1
+    day = lift_plan(p, before=1)
+    assert day is not None
+    assert day.lifts[big] == pytest.approx(1.0)
+    assert day.lifts[jet] == pytest.approx(0.0, abs=1e-6)
+    # It is no bound: its completion is the slow aircraft's, later than the LP's.
+    assert day.bound.minute > free.bound.minute
+
+
+def test_a_day_plan_without_room_in_its_days_is_none():
+    # 100 seats at most a departure: 150 passengers need two days at one departure a day.
+    p = two_types(100)
+    assert lift_plan(p, before=1) is None
+    two = lift_plan(p, before=1441)
+    assert two is not None
+    jet, big = (two.lifts[(t, frozenset({"RUS", "BLR"}), "THA", "HOM")] for t in ("JET", "BIG"))
+    assert jet + big <= 2 + 1e-6
+    assert 50 * jet + 100 * big >= 150 - 1e-6
+
+
+def test_days_before_counts_the_days_opened_by_then():
+    opens = [[0, 1440, None, 4320], [360, 1800]]
+    assert days_before(opens, 0) == [0, 0]
+    assert days_before(opens, 1) == [1, 0]
+    assert days_before(opens, 1441) == [2, 1]
+    assert days_before(opens, 5000) == [3, 2]
+    # One departure a day at THA, open from midnight: its days start at midnight.
+    p = capped()
+    assert cap_day_opens(p)[0][:3] == [0, 1440, 2880]

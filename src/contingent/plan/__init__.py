@@ -26,7 +26,7 @@ from contingent.plan.greedy import completion_of, greedy
 from contingent.plan.lpbound import flow_bound
 from contingent.plan.netbound import network_bound
 from contingent.plan.problem import Problem, build_problem
-from contingent.plan.workbound import cap_days_bound, lift_plan, work_bound
+from contingent.plan.workbound import Lifts, cap_days_bound, lift_plan, work_bound
 from contingent.planfile import Bound, Plan
 from contingent.scenario.model import Phase, Scenario
 
@@ -203,9 +203,16 @@ def plan(
     # Its bound is reused by ``stronger`` above, which then solves only the whole-lift model.
     work_lp = lift_plan(p, seconds=0.05 * limit)
     guide = work_lp.lifts if work_lp else None
+
+    def day_plan(until: int) -> Lifts | None:
+        # The same LP within the daily caps of the days before ``until``: on the generated
+        # 10^4 withdrawal it moves lifts at the capped airfields to bigger aircraft.
+        got = lift_plan(p, seconds=0.05 * limit, before=until)
+        return got.lifts if got is not None else None
+
     warm = greedy(p, seconds=share * limit - (time.perf_counter() - t0), progress=progress,
                   rounds=rounds, target=lb.minute, bound=stronger, until=rounds_end,
-                  guide=guide)
+                  guide=guide, day_plan=day_plan)
     upper = completion_of(p, warm) if warm is not None else None
     if upper is not None and any(b.minute > upper for b in found):
         # Improvement rounds landed sooner than a bound: it was no relaxation. Never claim it.

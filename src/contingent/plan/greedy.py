@@ -32,6 +32,14 @@ MERGE_TAILS = 500
 #: Paced variants schedule a unit bound for a capped airfield outside the theatre no earlier
 #: than this share of the days its airfield's departure cap needs for the lifts before it.
 PACE = 0.7
+#: Planned variants pace the units leaving each airfield against these shares of the first
+#: variant's completion (see :func:`_spread`).
+PLANNED = (0.8, 0.9)
+#: Share of that time in which an airfield with opening hours is paced: it must send its
+#: last lift before it closes, while the others may send theirs through the night, and the
+#: list scheduler's order runs ahead of the fleet. Measured on generated withdrawals
+#: (10^4 sorties): 2/3 did better than the share of the day the airfield is open.
+HOURS_SHARE = 2 / 3
 #: Lifts per fleet class (type, carried nations) and route that a guided variant follows.
 Guide = Lifts
 log = logging.getLogger(__name__)
@@ -60,6 +68,10 @@ class Variant:
         Follow the fleet-work LP's lifts per fleet class and route.
     paced
         Spread units bound for capped airfields outside the theatre (see :func:`_pace`).
+    planned
+        Share of the first variant's completion that a day plan aims at (0: none): the
+        guide is then the fleet-work LP within the daily caps of the days before it, and
+        the units leaving each airfield are spread over the time to it (see :func:`_spread`).
     """
 
     retire: bool
@@ -69,6 +81,12 @@ class Variant:
     base_first: bool = False
     guided: bool = False
     paced: bool = False
+    planned: float = 0.0
+
+
+#: Given a target completion (minute), the guide a day plan follows: lifts per fleet class
+#: and route within the daily caps of the days before it, or None when there is none.
+DayPlan = Callable[[int], Guide | None]
 
 
 @dataclass
@@ -583,7 +601,8 @@ def greedy(p: Problem, seconds: float | None = None,
            progress: Callable[[str], None] | None = None, rounds: int = 0,
            target: int | None = None, bound: Callable[[int], int] | None = None,
            until: Callable[[dict[str, list[LegValue]]], float | None] | None = None,
-           guide: Guide | None = None) -> dict[str, list[LegValue]] | None:
+           guide: Guide | None = None, day_plan: DayPlan | None = None
+           ) -> dict[str, list[LegValue]] | None:
     """A plan's legs per tail, or None when the greedy gets stuck.
 
     Runs a few variants and keeps the earliest completion, then the fewest sorties: chains the
@@ -596,7 +615,10 @@ def greedy(p: Problem, seconds: float | None = None,
     :func:`~contingent.plan.workbound.lift_plan`), the first two variants also run guided:
     each load goes to a fleet whose class still has lifts left on its route in the guide,
     when one can take it. Where units are bound for capped airfields outside the theatre,
-    paced copies of the first variant follow it (see :func:`_pace`).
+    paced copies of the first variant follow it (see :func:`_pace`). With a ``day_plan``, where
+    units leave the theatre, planned copies of the first variant follow it once it has a
+    completion: aimed at ``PLANNED`` shares of it, each guided by the day plan for its target
+    and with the units at each airfield spread over the time to it (see :func:`_spread`).
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
@@ -626,6 +648,7 @@ def greedy(p: Problem, seconds: float | None = None,
         variants.insert(3, replace(base[1], guided=True))
     # Computed once: every paced run and round schedules by the same minutes.
     pace = _pace(p)
+    ahead = 1  # where planned variants go: after the first and its paced copies
     if pace:
         # Lifts into an airfield whose departures are capped strand the aircraft there once
         # the day's departures are taken: paced copies of the first variant (guided first,
@@ -634,8 +657,19 @@ def greedy(p: Problem, seconds: float | None = None,
         if guide:
             paced.insert(0, replace(base[0], guided=True, paced=True))
         variants[1:1] = paced
+        ahead += len(paced)
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
+    # The guide and pace each variant runs with: planned ones get their own, computed when
+    # first run (a day plan's LP takes seconds at 10^5, where they may never run).
+    runs: dict[Variant, tuple[Guide | None, dict[str, int]]] = {}
+    first_end = 0
+
+    def setup(v: Variant) -> tuple[Guide | None, dict[str, int]]:
+        if v.planned and day_plan is not None and v not in runs:
+            runs[v] = _planned(p, v.planned, first_end, day_plan, guide, pace)
+        return runs.get(v, (guide, pace))
+
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
     took = 0.0
@@ -647,12 +681,18 @@ def greedy(p: Problem, seconds: float | None = None,
         began = time.perf_counter()
         if progress:
             progress(f"greedy variant {i + 1} of {len(variants)}")
-        g = _run(p, v, merge, guide, pace)
+        g = _run(p, v, merge, setup(v), None)
         took = time.perf_counter() - began
         if g is not None:
             found[i] = g
             if target is not None and completion_of(p, g) <= target:
                 break  # it meets a lower bound: no variant can land the last load sooner
+        if i == 0 and g is not None and day_plan is not None and not into_theatre:
+            first_end = completion_of(p, g)
+            # After the paced copies (which at 10^5 are worth more), before the rest: the
+            # loop reads the list by index.
+            variants[ahead:ahead] = [replace(v, guided=True, paced=True, planned=share)
+                                     for share in PLANNED]
     if not found:
         return None
 
@@ -669,7 +709,7 @@ def greedy(p: Problem, seconds: float | None = None,
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
-                        target, score, progress, took, guide, pace)
+                        target, score, progress, took, setup)
     return best
 
 
@@ -678,8 +718,9 @@ def _squeaky(p: Problem,
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None,
-             took: float = 0.0, guide: Guide | None = None,
-             pace: dict[str, int] | None = None) -> dict[str, list[LegValue]]:
+             took: float = 0.0,
+             setup: Callable[[Variant], tuple[Guide | None, dict[str, int]]] | None = None
+             ) -> dict[str, list[LegValue]]:
     """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
 
     Each round takes the next variant in turn, moves the units landing in the last hour of
@@ -710,7 +751,7 @@ def _squeaky(p: Problem,
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _run(p, v, merge, guide, pace, boost)
+        g = _run(p, v, merge, setup(v) if setup else (None, {}), boost)
         took = time.perf_counter() - began
         if g is None:
             continue
@@ -722,13 +763,55 @@ def _squeaky(p: Problem,
     return best
 
 
-def _run(p: Problem, v: Variant, merge: bool, guide: Guide | None,
-         pace: dict[str, int] | None, boost: dict[str, int] | None = None
-         ) -> dict[str, list[LegValue]] | None:
-    """One list-scheduler run of variant ``v`` (the guide and pace apply where it says)."""
+def _run(p: Problem, v: Variant, merge: bool,
+         setup: tuple[Guide | None, dict[str, int] | None],
+         boost: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
+    """One list-scheduler run of variant ``v`` with its (guide, pace): each applies where the
+    variant says."""
+    guide, pace = setup
     return _greedy(p, retire=v.retire, park=v.park, bias=v.bias, merge=merge, defer=v.defer,
                    base_first=v.base_first, boost=boost, guide=guide if v.guided else None,
                    pace=pace if v.paced else None)
+
+
+def _planned(p: Problem, share: float, end: int, day_plan: DayPlan, guide: Guide | None,
+             pace: dict[str, int]) -> tuple[Guide | None, dict[str, int]]:
+    """The guide and pace of a planned variant aiming at ``share`` of the first variant's
+    completion ``end`` (after the earliest release): its day plan (``guide`` where there is
+    none, e.g. when its LP ran out of time) and its units spread over the time to it."""
+    start = min(max(u.release, u.window[0]) for u in p.units)
+    until = start + round(share * (end - start))
+    got = day_plan(until)
+    return (got if got is not None else guide), _spread(p, start, until, pace)
+
+
+def _spread(p: Problem, start: int, until: int, pace: dict[str, int]) -> dict[str, int]:
+    """Per unit, the minute before which a planned variant does not schedule it.
+
+    The units leaving each airfield, in release order, are spread evenly by their lifts (at
+    least) over ``start`` to ``until``, or ``HOURS_SHARE`` of that at an airfield with
+    opening hours; never earlier than ``pace`` has them (see :func:`_pace`). A unit whose
+    window closes before ``until`` keeps its own order. Only the order of the list scheduler
+    changes; on the generated 10^4 withdrawal the theatre airfields with opening hours then
+    no longer send lifts on the third day.
+    """
+    by_origin: dict[str, list[UnitDemand]] = defaultdict(list)
+    for u in sorted(p.units, key=lambda u: (max(u.release, u.window[0]), u.id)):
+        by_origin[u.origin].append(u)
+    out: dict[str, int] = {}
+    for a, units in by_origin.items():
+        lifts = [min_lifts(p, [u]) for u in units]
+        total = max(1, sum(lifts))
+        hours = p.scenario.airfield[a].hours is not None
+        span = (until - start) * (HOURS_SHARE if hours else 1.0)
+        before = 0
+        for u, n in zip(units, lifts, strict=True):
+            at = max(u.release, u.window[0], pace.get(u.id, 0))
+            if u.window[1] >= until:
+                at = max(at, start + int(span * before / total))
+            out[u.id] = at
+            before += n
+    return out
 
 
 def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],

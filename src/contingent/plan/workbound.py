@@ -114,16 +114,24 @@ def work_bound(p: Problem, seconds: float | None = None, *, integer: bool = True
     return mip if mip is not None and mip.minute > lp.minute else lp
 
 
-def lift_plan(p: Problem, seconds: float | None = None) -> FleetWorkLP | None:
+def lift_plan(p: Problem, seconds: float | None = None, *,
+              before: int | None = None) -> FleetWorkLP | None:
     """The fleet-work LP's bound and its lifts per fleet class (type, carried nations) and
     route.
 
     The lifts are how the fleet would share the work if lifts could be split: the greedy's
     guided variants follow them, as a guide only. The bound can be handed to
     :func:`work_bound`. None when the LP is not solved within ``seconds``.
+
+    ``before``: a day plan for that completion. Each cap group's departures are held to its
+    cap on each of its days that open before it (as in :func:`cap_days_bound`), so that the
+    lifts at a capped airfield fit the days it has: fewer, bigger aircraft where the caps
+    bind. The bound is then no bound (the days are a choice); None when the LP has no
+    solution within those days.
     """
     lifts: Lifts = {}
-    bound = _solve(p, seconds, whole=False, lifts=lifts)
+    days = None if before is None else days_before(cap_day_opens(p), before)
+    bound = _solve(p, seconds, whole=False, lifts=lifts, days=days)
     return FleetWorkLP(bound, lifts) if bound is not None else None
 
 
@@ -217,8 +225,9 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             flights = [v for a in sorted(dc.members) for v in departs.get(a, ())]
             if flights:
                 solver.Add(solver.Sum(flights) <= dc.cap * n)
-    else:
-        # With the days given only feasibility is asked: any solution answers it.
+    if days is None or not whole:
+        # With whole lifts and the days given only feasibility is asked: any solution
+        # answers it.
         solver.Minimize(c_var)
     if whole:
         solver.SetSolverSpecificParametersAsString(f"limits/nodes = {NODES}\n")
@@ -285,16 +294,7 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
                    default=None)
     if shortest is None:
         return None
-    # Per capped airfield: its opening windows (the caps' days reach a day past their last
-    # start) and its closures in whole minutes inside them only (start rounded up, end down),
-    # so that a first minute found is never after a real departure's.
-    until = max(hi for dc in p.caps for _, hi, _ in dc.days) + DAY
-    open_at = {aid: (_windows(p, aid, until),
-                     [(p.minutes(c.from_), math.floor((c.to - p.epoch).total_seconds() / 60))
-                      for c in p.scenario.airfield[aid].closures])
-               for aid in sorted({a for dc in p.caps for a in dc.members})}
-    opens = [[_first_departure([open_at[a] for a in sorted(dc.members)], lo, hi)
-              for lo, hi, _ in dc.days] for dc in p.caps]
+    opens = cap_day_opens(p)
     starts = sorted({t for row in opens for t in row if t is not None and t > 0})
 
     def after(u: int) -> int | None:
@@ -318,7 +318,7 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
             break
         m = (lo + hi) // 2
         outcome: list[str] = []
-        days = [sum(1 for t in row if t is not None and t < cands[m]) for row in opens]
+        days = days_before(opens, cands[m])
         _solve(p, left, whole=True, days=days, outcome=outcome, most=CAP_DAYS_MAX)
         if outcome == ["infeasible"]:
             lo = m
@@ -339,6 +339,29 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
         f"within their daily caps on the days open before {p.time(nxt):%d %b %H:%M}; "
         f"a later departure and the shortest lift ({shortest} min) end no sooner",
     )
+
+
+def cap_day_opens(p: Problem) -> list[list[int | None]]:
+    """Per entry of ``p.caps`` and per one of its days, the day's first minute at which one of
+    its airfields accepts a departure (None: none that day)."""
+    if not p.caps:
+        return []
+    # Per capped airfield: its opening windows (the caps' days reach a day past their last
+    # start) and its closures in whole minutes inside them only (start rounded up, end down),
+    # so that a first minute found is never after a real departure's.
+    until = max(hi for dc in p.caps for _, hi, _ in dc.days) + DAY
+    open_at = {aid: (_windows(p, aid, until),
+                     [(p.minutes(c.from_), math.floor((c.to - p.epoch).total_seconds() / 60))
+                      for c in p.scenario.airfield[aid].closures])
+               for aid in sorted({a for dc in p.caps for a in dc.members})}
+    return [[_first_departure([open_at[a] for a in sorted(dc.members)], lo, hi)
+             for lo, hi, _ in dc.days] for dc in p.caps]
+
+
+def days_before(opens: list[list[int | None]], u: int) -> list[int]:
+    """Per cap group (a row of :func:`cap_day_opens`), how many of its days open before
+    minute ``u``."""
+    return [sum(1 for t in row if t is not None and t < u) for row in opens]
 
 
 def _first_departure(members: list[tuple[list[tuple[int, int]] | None,
