@@ -167,6 +167,29 @@ def test_opening_hours_and_closures_move_the_days_first_departure():
     assert closed is not None and closed.minute == 2 * 1440 + 570 + blk
 
 
+def test_a_day_is_used_only_by_flights_that_can_still_land_in_time():
+    # Two departures a day at THA: five lifts to FAR (long) and one to HOM (short). Six
+    # flights need a third day, which alone gives the third day's midnight plus the short
+    # lift. But only the short lift may use that day before the long one could land: the
+    # five long ones need the first two days (four places), so one of them flies on the
+    # third day, and nothing lands all by then plus the long flight.
+    src = (TINY.replace("count: 2, base: HOM", "count: 6, base: HOM")
+           .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000, theatre: THA, "
+                    "home: HOM", "personnel: 250, theatre: THA, home: FAR")
+           .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
+           .replace("departure_cap_per_day: 4,", "departure_cap_per_day: 2,")
+           .replace("  - {id: HOM,", "  - {id: FAR, name: Far, lat: 60.0, lon: 30.0, "
+                    "assumed: test}\n  - {id: HOM,"))
+    p = build_problem(loads_scenario(src, "tiny-far.yaml"), "withdrawal")
+    long, short = p.block("JET", "THA", "FAR"), p.block("JET", "THA", "HOM")
+    assert long > short
+    bound = cap_days_bound(p)
+    assert bound is not None and bound.minute == 2 * 1440 + long
+    # The greedy's plan lands its last lift then: the bound is tight.
+    legs = greedy(p)
+    assert legs is not None and completion_of(p, legs) == bound.minute
+
+
 def test_cap_days_stops_below_a_known_bound_and_above_an_achieved_plan():
     p = capped()
     blk = p.block("JET", "THA", "HOM")
@@ -272,3 +295,20 @@ def test_days_before_counts_the_days_opened_by_then():
     # One departure a day at THA, open from midnight: its days start at midnight.
     p = capped()
     assert cap_day_opens(p)[0][:3] == [0, 1440, 2880]
+
+
+def test_a_fleet_ready_too_late_to_fly_does_not_raise_the_bounds():
+    # tiny.yaml with a second fleet available only after the withdrawal's deadline: the plan
+    # is flown by the first fleet, and neither bound may pass it (both once required C to
+    # reach the late fleet's readiness).
+    late = ("  - {id: F2, operator: RUS, type: JET, count: 1, base: HOM, carries: [RUS, BLR], "
+            'available_from: "2022-01-20T00:00:00+06:00", assumed: test}\n')
+    old = "carries: [RUS, BLR], assumed: test}\n"
+    p = build_problem(loads_scenario(TINY.replace(old, old + late), "tiny-late.yaml"),
+                      "withdrawal")
+    assert max(f.available[0] for f in p.fleets) >= 7 * 1440
+    legs = greedy(p)
+    assert legs is not None
+    done = completion_of(p, legs)
+    for bound in (work_bound(p), work_bound(p, integer=False), cap_days_bound(p)):
+        assert bound is not None and bound.minute <= done

@@ -26,7 +26,11 @@ least its block time):
   there) equals its outflow (lifts and flights out, tails ending there); tails that never
   fly start and end at their base. The work constraint holds summed over the tails (a tail
   that never flies needs ``C >= ready - ta``, which any completion after the phase start
-  gives).
+  gives when the class is ready within a turnaround of it). A class ready later may never
+  fly at all, so its work is held only to ``count * C``; with ``C`` fixed at ``v`` (see
+  below), to ``count * max(0, v - ready + ta)``. An earlier version held every class to
+  ``count * (C - ready + ta)``, which a fleet available only after the deadline turned into
+  a bound past an achieved plan.
 * Fleets of one type with the same carried nations form a class: summed counts, earliest
   readiness. Demand per route is covered by classes carrying any of the route's nations;
   hold space per vehicle is the smallest over those classes' types.
@@ -43,14 +47,20 @@ generated 10^4 withdrawal raises the bound from 34.3 h to 38.8 h.
 
 Daily caps (:func:`cap_days_bound`). The flights the model counts (lifts, and the first leg
 of each positioning run, which the plan flies from that airfield) are a subset of the plan's
-departures, each before its completion. Each departure falls in one day of every cap group
-and capped airfield it leaves from (the checker's days), at or after that day's first open
-minute, and at most the cap leave on a day. So a plan landing its last lift by ``u`` gives a
-solution of the model in which each cap's counted flights are at most its cap times the
-number of its days that open before ``u``; if SCIP proves that model infeasible, no plan
-lands its last lift by ``u``, and every plan departs on a day that opens at ``u`` or later.
-That departure is a lift, or leads to one, which lands at least the shortest lift's block
-later. On the generated 10^4 withdrawal this raises the bound from 38.8 h to 49.6 h.
+departures. Each departure falls in one day of every cap group and capped airfield it leaves
+from (the checker's days), at or after that day's first open minute, and at most the cap
+leave on a day. A lift lands at least its block after it leaves; a positioning run's first
+leg leads to a lift from where the run ends, which lands at least the direct flight, a
+turnaround and the class's shortest lift from there after the leg leaves (the direct flight
+is never longer than the run, as above). So in a plan landing its last lift by ``v``, such a
+flight leaves on a day whose first open minute is at most ``v`` less that lead: among a
+cap's days, which open in order, one of the first k for some k, and the flights limited to
+the first k days number at most ``cap * k``. With ``C = v`` the plan gives a solution of the
+model with these constraints; if SCIP proves that model infeasible, every plan ends after
+``v``. On the generated 10^4 withdrawal this raised the bound from 38.8 h to 49.6 h with
+days alone (every flight may use a day that opens before ``v``: the next day's first open
+minute plus the shortest lift), and the leads and the aircraft-hours together raise it
+further (see docs/planner.md).
 """
 
 from __future__ import annotations
@@ -78,6 +88,8 @@ MAX_INTEGER = 20_000
 #: phases have 761, the 10^5 withdrawal 8,111, where SCIP decides the thresholds that matter
 #: in neither 12 s nor 60 s.
 CAP_DAYS_MAX = 4_000
+#: Seconds for one minute threshold in the second step of :func:`cap_days_bound`.
+CAP_DAYS_PROBE = 0.5
 
 
 #: Lifts per fleet class (type, carried nations) and route.
@@ -137,11 +149,15 @@ def lift_plan(p: Problem, seconds: float | None = None, *,
 
 def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None = None,
            days: Sequence[int] | None = None, outcome: list[str] | None = None,
-           most: int = MAX_INTEGER) -> MinuteBound | None:
+           most: int = MAX_INTEGER, by: int | None = None,
+           opens: list[list[int | None]] | None = None) -> MinuteBound | None:
     """The model's least completion as a bound (see the module docstring).
 
     ``days``: per entry of ``p.caps``, how many of its days the departures (lifts, and the
     first leg of each positioning run) from its airfields may use, at most its cap on each.
+    ``by`` (with ``opens``, from :func:`cap_day_opens`): every lift lands by that minute
+    instead; each flight counted may use only the days of a cap on which, leaving at the
+    day's first open minute, its lift could still land by then (see :func:`_by`).
     ``outcome`` gets "solved", "infeasible" (proven) or "unknown" appended (nothing when
     the model is not built: more than ``most`` whole lift counts, or nothing to lift).
     """
@@ -163,9 +179,10 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
         return None
     if seconds is not None:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    c_var = solver.NumVar(0, solver.infinity(), "C")
-    # Flights leaving each airfield, over all classes (for the daily caps).
-    departs: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+    c_var = solver.NumVar(0, solver.infinity() if by is None else by, "C")
+    # Flights leaving each airfield, over all classes (for the daily caps), each with the
+    # least time from its departure to the landing of the lift it is or leads to.
+    departs: dict[str, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
     cover: dict[tuple[str, str], list[tuple[pywraplp.Variable, FleetData]]] = defaultdict(list)
     xs: dict[tuple[str, frozenset[str], str, str], pywraplp.Variable] = {}
     for key, fs in classes.items():
@@ -174,15 +191,19 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             continue
         f0, ta = fs[0], fs[0].turnaround
         work: list[tuple[pywraplp.Variable, int]] = []
-        out: dict[str, list[pywraplp.Variable]] = defaultdict(list)
         into: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+        out: dict[str, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+        # The shortest lift this class flies from each origin.
+        first_lift: dict[str, int] = {}
         for (o, d), _us in mine:
+            blk = p.block(f0.type, o, d)
             x = (solver.IntVar if whole else solver.NumVar)(0, solver.infinity(), "")
-            work.append((x, p.block(f0.type, o, d) + ta))
+            work.append((x, blk + ta))
             cover[(o, d)].append((x, f0))
             xs[(*key, o, d)] = x
-            out[o].append(x)
+            out[o].append((x, blk))
             into[d].append(x)
+            first_lift[o] = min(first_lift.get(o, blk), blk)
         # Positioning runs start at a base or a lift's destination and end at a lift's origin.
         starts = sorted({d for (_, d), _ in mine} | {f.base for f in fs})
         origins = sorted({o for (o, _), _ in mine})
@@ -190,8 +211,9 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             for b in origins:
                 if a != b:
                     y = solver.NumVar(0, solver.infinity(), "")
-                    work.append((y, p.block(f0.type, a, b) + ta))
-                    out[a].append(y)
+                    blk = p.block(f0.type, a, b)
+                    work.append((y, blk + ta))
+                    out[a].append((y, blk + ta + first_lift[b]))
                     into[b].append(y)
         for a, flights in out.items():
             departs[a].extend(flights)
@@ -200,10 +222,19 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
             based[f.base] += f.count
         for a in sorted(set(out) | set(into) | set(based)):
             ends = solver.NumVar(0, solver.infinity(), "")
-            solver.Add(based[a] + solver.Sum(into[a]) == solver.Sum(out[a]) + ends)
+            solver.Add(based[a] + solver.Sum(into[a])
+                       == solver.Sum([v for v, _ in out[a]]) + ends)
         count = sum(f.count for f in fs)
-        ready = min(f.available[0] for f in fs)
-        solver.Add(solver.Sum([w * v for v, w in work]) <= count * (c_var - ready + ta))
+        late = min(f.available[0] for f in fs) - ta
+        total = solver.Sum([w * v for v, w in work])
+        if by is not None:
+            solver.Add(total <= count * max(0, by - late))
+        elif late <= 0:
+            solver.Add(total <= count * (c_var - late))
+        else:
+            # A class available only after the phase start binds C only if it flies: one
+            # that never flies needs no hours. Its hours are at most count * C either way.
+            solver.Add(total <= count * c_var)
     for (o, d), us in routes.items():
         opts = cover[(o, d)]
         if not opts:
@@ -222,10 +253,12 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
                 solver.Add(solver.Sum([cap(f) * x for x, f in opts]) >= need)
     if days is not None:
         for dc, n in zip(p.caps, days, strict=True):
-            flights = [v for a in sorted(dc.members) for v in departs.get(a, ())]
+            flights = [v for a in sorted(dc.members) for v, _ in departs.get(a, ())]
             if flights:
                 solver.Add(solver.Sum(flights) <= dc.cap * n)
-    if days is None or not whole:
+    if by is not None and opens is not None:
+        _by(solver, p, departs, by, opens)
+    if (days is None and by is None) or not whole:
         # With whole lifts and the days given only feasibility is asked: any solution
         # answers it.
         solver.Minimize(c_var)
@@ -263,24 +296,28 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
 
 def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
                    upper: int | None = None) -> MinuteBound | None:
-    """The day on which the capped airfields must still be sending aircraft.
+    """The least completion at which the capped airfields' days still hold every flight.
 
     With whole lifts per route, the fleet-work model (flows of every class, lifts and
-    positioning) is solved again with each cap group's and capped airfield's departures held
-    to its cap on each of the days that open before a threshold ``u``. A plan that lands its
-    last lift by ``u`` departs only on such days (each departure lies in a day that had
-    opened by then), so when SCIP proves that model infeasible, every plan still departs
-    from a capped airfield on a later day: at or after the next day's first open minute,
-    and its last lift lands at least the shortest lift's flight after that. The thresholds
-    are the days' first open minutes (opening hours and closures of the members counted);
-    infeasibility only grows as the threshold falls, so a bisection finds the last
-    infeasible one.
+    positioning) is solved again as a yes/no question, in two steps:
 
-    ``above``: a bound already proven (only thresholds that could beat it are tried);
-    ``upper``: an achieved completion (the model is feasible past it). ``seconds`` bounds
-    the whole search: a solve that runs out of time ends it with what is proven so far.
-    Returns None when nothing beats ``above`` or the model is past ``CAP_DAYS_MAX`` lift
-    counts.
+    1. Days: can every cap group and capped airfield send the flights the model counts
+       within its cap on each of its days that open before a threshold ``u``? A plan that
+       lands its last lift by ``u`` departs only on such days, so when SCIP proves the model
+       infeasible every plan departs on a later day: at or after that day's first open
+       minute (opening hours and closures of the members counted), and its last lift lands
+       at least the shortest lift's flight after that. A bisection over the days' first
+       open minutes finds the last threshold proven too early.
+    2. Minutes, from there: can every lift land by ``v``, with the fleet's hours to ``v``,
+       when a flight may only use the days on which, leaving at the day's first open
+       minute, the lift it is or leads to could still land by ``v`` (see :func:`_by`)? A
+       bisection over minutes finds the last ``v`` proven infeasible.
+
+    Infeasibility only grows as the threshold falls, in both. ``above``: a bound already
+    proven (only thresholds that could beat it are tried); ``upper``: an achieved completion
+    (the model is feasible there). ``seconds`` bounds the whole search: a solve that runs
+    out of time ends it with what is proven so far. Returns None when nothing beats
+    ``above`` or the model is past ``CAP_DAYS_MAX`` lift counts.
     """
     t0 = time.perf_counter()
     if not p.units or not p.caps:
@@ -297,48 +334,90 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     opens = cap_day_opens(p)
     starts = sorted({t for row in opens for t in row if t is not None and t > 0})
 
-    def after(u: int) -> int | None:
-        """The first day opening at or after ``u``."""
-        i = bisect.bisect_left(starts, u)
-        return starts[i] if i < len(starts) else None
+    def left() -> float | None:
+        return None if seconds is None else seconds - (time.perf_counter() - t0)
 
-    # Threshold u: the days that open before u. Only those whose failure would prove more
-    # than ``above``, and none past an achieved completion (a plan then exists).
+    def more() -> bool:
+        rest = left()
+        return rest is None or rest > 0.05
+
+    def infeasible(days: list[int] | None = None, by: int | None = None,
+                   most: float | None = None) -> bool | None:
+        """Whether SCIP proves the model infeasible (None: undecided within ``most``
+        seconds or what is left, or not built)."""
+        outcome: list[str] = []
+        rest = left()
+        limit = most if rest is None else rest if most is None else min(rest, most)
+        _solve(p, limit, whole=True, outcome=outcome, most=CAP_DAYS_MAX, days=days, by=by,
+               opens=opens)
+        return {"infeasible": True, "solved": False}.get(outcome[0]) if outcome else None
+
+    # Step 1, days. Threshold u: the days that open before u. Only those whose failure would
+    # prove more than ``above``, and none past an achieved completion (a plan then exists).
     cands = []
     for u in [1, *(t + 1 for t in starts)]:
-        nxt = after(u)
-        if nxt is None or (upper is not None and u > upper):
+        i = bisect.bisect_left(starts, u)
+        if i == len(starts) or (upper is not None and u > upper):
             break
-        if nxt + shortest > above:
+        if starts[i] + shortest > above:
             cands.append(u)
+    proven = above - 1  # every plan ends after it
     lo, hi = -1, len(cands)  # cands[lo] proven infeasible, cands[hi] feasible (or past the end)
-    while hi - lo > 1:
-        left = None if seconds is None else seconds - (time.perf_counter() - t0)
-        if left is not None and left <= 0.05:
-            break
+    while hi - lo > 1 and more():
         m = (lo + hi) // 2
-        outcome: list[str] = []
-        days = days_before(opens, cands[m])
-        _solve(p, left, whole=True, days=days, outcome=outcome, most=CAP_DAYS_MAX)
-        if outcome == ["infeasible"]:
-            lo = m
-        elif outcome == ["solved"]:
-            hi = m
+        got = infeasible(days=days_before(opens, cands[m]))
+        if got is None:
+            break
+        lo, hi = (m, hi) if got else (lo, m)
+    if lo >= 0:
+        proven = starts[bisect.bisect_left(starts, cands[lo])] + shortest - 1
+    # Step 2, minutes, upward from what is proven: the bound is usually just past it, and
+    # SCIP proves infeasibility there in a fraction of a second where finding a solution
+    # can take seconds (on the generated 10^4 withdrawal: 0.3 s against up to 6 s). So each
+    # probe gets at most ``CAP_DAYS_PROBE`` seconds, and one left undecided counts as
+    # feasible: it only proves less.
+    a = proven
+    b = upper if upper is not None else starts[-1] + DAY if starts else proven
+    step = 15
+    while b - a > 1 and more():
+        m = min(a + step, (a + b) // 2) if step else (a + b) // 2
+        got = infeasible(by=m, most=CAP_DAYS_PROBE)
+        if got:
+            a, step = m, step * 2 if step else 0
         else:
-            break  # out of time, or too large to build: keep what is proven
-    if lo < 0:
+            b, step = m, 0  # past the bound: bisect from here
+    if a < above:
         return None
-    nxt = after(cands[lo])
-    assert nxt is not None  # every candidate has a next day
-    minute = nxt + shortest
-    log.info("cap-days bound %d min in %.2f s", minute, time.perf_counter() - t0)
+    log.info("cap-days bound %d min in %.2f s", a + 1, time.perf_counter() - t0)
     return MinuteBound(
         "cap-days",
-        minute,
-        f"with whole lifts per route, the flights cannot all leave the capped airfields "
-        f"within their daily caps on the days open before {p.time(nxt):%d %b %H:%M}; "
-        f"a later departure and the shortest lift ({shortest} min) end no sooner",
+        a + 1,
+        f"with whole lifts per route, the capped airfields cannot send every flight within "
+        f"their daily caps, on days that open early enough for its lift to land, with the "
+        f"fleet's hours, by {p.time(a):%d %b %H:%M}",
     )
+
+
+def _by(solver: pywraplp.Solver, p: Problem,
+        departs: dict[str, list[tuple[pywraplp.Variable, int]]], by: int,
+        opens: list[list[int | None]]) -> None:
+    """Daily caps for a plan whose lifts all land by minute ``by``.
+
+    A flight whose lift lands at least ``lead`` minutes after it leaves may use only the
+    days of a cap whose first open minute is at most ``by - lead``: the first k such days
+    for some k, since days open in order. So the flights that may use at most the first k
+    days together need at most ``cap * k`` departures, for every k.
+    """
+    for dc, row in zip(p.caps, opens, strict=True):
+        starts = sorted(t for t in row if t is not None)
+        usable: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+        for a in sorted(dc.members):
+            for v, lead in departs.get(a, ()):
+                usable[bisect.bisect_right(starts, by - lead)].append(v)
+        nested: list[pywraplp.Variable] = []
+        for k in sorted(usable):
+            nested.extend(usable[k])
+            solver.Add(solver.Sum(nested) <= dc.cap * k)
 
 
 def cap_day_opens(p: Problem) -> list[list[int | None]]:
