@@ -312,3 +312,22 @@ def test_a_fleet_ready_too_late_to_fly_does_not_raise_the_bounds():
     done = completion_of(p, legs)
     for bound in (work_bound(p), work_bound(p, integer=False), cap_days_bound(p)):
         assert bound is not None and bound.minute <= done
+
+
+def test_cap_days_stops_at_once_when_the_model_is_too_large(monkeypatch):
+    # Past CAP_DAYS_MAX lift counts no model is built: one look, not a search of them.
+    workbound = importlib.import_module("contingent.plan.workbound")
+    calls: list[int | None] = []
+    real = workbound._solve
+
+    def spy(*a, **k):
+        calls.append(k.get("by"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(workbound, "_solve", spy)
+    p = capped()
+    assert cap_days_bound(p) is not None and len(calls) > 1
+    calls.clear()
+    monkeypatch.setattr(workbound, "CAP_DAYS_MAX", 0)
+    assert cap_days_bound(p) is None
+    assert calls == [None]

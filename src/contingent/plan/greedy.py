@@ -687,7 +687,7 @@ def greedy(p: Problem, seconds: float | None = None,
             found[i] = g
             if target is not None and completion_of(p, g) <= target:
                 break  # it meets a lower bound: no variant can land the last load sooner
-        if i == 0 and g is not None and day_plan is not None and not into_theatre:
+        if i == 0 and g is not None and day_plan is not None and p.units and not into_theatre:
             first_end = completion_of(p, g)
             # After the paced copies (which at 10^5 are worth more), before the rest: the
             # loop reads the list by index.

@@ -294,6 +294,10 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
     )
 
 
+class _TooLarge(Exception):
+    """The whole-lift model has more lift counts than :func:`cap_days_bound` tries."""
+
+
 def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
                    upper: int | None = None) -> MinuteBound | None:
     """The least completion at which the capped airfields' days still hold every flight.
@@ -344,13 +348,15 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     def infeasible(days: list[int] | None = None, by: int | None = None,
                    most: float | None = None) -> bool | None:
         """Whether SCIP proves the model infeasible (None: undecided within ``most``
-        seconds or what is left, or not built)."""
+        seconds or what is left)."""
         outcome: list[str] = []
         rest = left()
         limit = most if rest is None else rest if most is None else min(rest, most)
         _solve(p, limit, whole=True, outcome=outcome, most=CAP_DAYS_MAX, days=days, by=by,
                opens=opens)
-        return {"infeasible": True, "solved": False}.get(outcome[0]) if outcome else None
+        if not outcome:
+            raise _TooLarge
+        return {"infeasible": True, "solved": False}.get(outcome[0])
 
     # Step 1, days. Threshold u: the days that open before u. Only those whose failure would
     # prove more than ``above``, and none past an achieved completion (a plan then exists).
@@ -365,7 +371,10 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     lo, hi = -1, len(cands)  # cands[lo] proven infeasible, cands[hi] feasible (or past the end)
     while hi - lo > 1 and more():
         m = (lo + hi) // 2
-        got = infeasible(days=days_before(opens, cands[m]))
+        try:
+            got = infeasible(days=days_before(opens, cands[m]))
+        except _TooLarge:
+            return None  # past CAP_DAYS_MAX lift counts: no step is built
         if got is None:
             break
         lo, hi = (m, hi) if got else (lo, m)
@@ -381,7 +390,10 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
     step = 15
     while b - a > 1 and more():
         m = min(a + step, (a + b) // 2) if step else (a + b) // 2
-        got = infeasible(by=m, most=CAP_DAYS_PROBE)
+        try:
+            got = infeasible(by=m, most=CAP_DAYS_PROBE)
+        except _TooLarge:
+            break
         if got:
             a, step = m, step * 2 if step else 0
         else:
