@@ -46,6 +46,12 @@ def tiny(phase: str = "withdrawal") -> Problem:
     return build_problem(loads_scenario(TINY, "tiny.yaml"), phase)
 
 
+def tiny_apron() -> tuple[_Airspace, str]:
+    """A fresh airspace for tiny.yaml's withdrawal and its first apron with a max-on-ground."""
+    air = _Airspace(tiny())
+    return air, next(iter(air.mog))
+
+
 def generated(seed: int, phase: str, units: int = 40) -> Problem:
     return build_problem(loads_scenario(generate(units, 8, 24, 4, seed), f"g{seed}.yaml"), phase)
 
@@ -62,14 +68,12 @@ def as_plan(p: Problem, legs: dict) -> Plan:
 
 
 def test_ground_occupancy_matches_a_list_of_stays():
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     cap = air.mog[apron]
     rng = random.Random(7)
     stays: list[tuple[int, int]] = []
     for _ in range(300):
-        lo = rng.randrange(0, p.horizon)
+        lo = rng.randrange(0, air.p.horizon)
         hi = lo + rng.randrange(1, 600)
         # Peak count over [lo, hi) from the plain list: it is reached at lo or at a start.
         plain = max(sum(1 for s, e in stays if s <= x < e)
@@ -81,9 +85,7 @@ def test_ground_occupancy_matches_a_list_of_stays():
 
 
 def test_open_ended_stay_is_closed_when_the_aircraft_leaves():
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     air.book_ground(apron, 100, INF)
     assert int(air.occ[apron][5000]) == 1
     air.close_stay(apron, 100, 400)
@@ -94,9 +96,7 @@ def test_open_ended_stay_is_closed_when_the_aircraft_leaves():
 
 
 def test_first_free_window_is_the_first_window_of_free_minutes():
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     cap = air.mog[apron]
     rng = random.Random(3)
     for _ in range(40):
@@ -114,9 +114,7 @@ def test_first_free_window_is_the_first_window_of_free_minutes():
 def test_apron_lookups_follow_every_booking_and_release():
     # The lookups read cached stretches of full minutes: after every booking, open-ended
     # stay, departure and growth of the arrays they must still match the minute counts.
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     cap = air.mog[apron]
     rng = random.Random(11)
     open_stays: list[int] = []
@@ -149,9 +147,7 @@ def test_apron_lookups_follow_every_booking_and_release():
 
 
 def test_an_apron_never_full_answers_without_looking():
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     air.book_ground(apron, 100, 200)
     assert air.peak[apron] == 1 < air.mog[apron]
     assert air.free_from(apron)(150, 30) == 150 and air.ground_ok(apron, 150, 180)
@@ -360,9 +356,7 @@ def test_a_stronger_bound_ends_the_improvement_rounds(monkeypatch):
 
 
 def test_wait_on_a_full_apron_skips_past_its_last_full_minute():
-    p = tiny()
-    air = _Airspace(p)
-    apron = next(iter(air.mog))
+    air, apron = tiny_apron()
     for _ in range(air.mog[apron]):
         air.book_ground(apron, 100, 105)
     assert air.wait(apron, 100, 60) == 5  # full at 100..104: try 105
