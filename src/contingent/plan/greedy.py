@@ -709,7 +709,7 @@ def greedy(p: Problem, seconds: float | None = None,
     if rounds and (target is None or completion_of(p, best) > target):
         # Every variant gets improved, in turn: the best start is not always the best end.
         best = _squeaky(p, [(variants[i], found[i]) for i in order], merge, rounds, stop,
-                        target, score, progress, took, setup)
+                        target, score, progress, setup, took)
     return best
 
 
@@ -718,9 +718,8 @@ def _squeaky(p: Problem,
              merge: bool, rounds: int, stop: float | None, target: int | None,
              score: Callable[[dict[str, list[LegValue]]], tuple[int, int]],
              progress: Callable[[str], None] | None,
-             took: float = 0.0,
-             setup: Callable[[Variant], tuple[Guide | None, dict[str, int]]] | None = None
-             ) -> dict[str, list[LegValue]]:
+             setup: Callable[[Variant], tuple[Guide | None, dict[str, int]]],
+             took: float = 0.0) -> dict[str, list[LegValue]]:
     """Squeaky-wheel improvement: units that land last are scheduled earlier next round.
 
     Each round takes the next variant in turn, moves the units landing in the last hour of
@@ -751,7 +750,7 @@ def _squeaky(p: Problem,
                 boost[uid] += rng.randint(30, 240)
         if progress and n % 10 == 0:
             progress(f"greedy improvement round {n + 1} of {rounds}")
-        g = _run(p, v, merge, setup(v) if setup else (None, {}), boost)
+        g = _run(p, v, merge, setup(v), boost)
         took = time.perf_counter() - began
         if g is None:
             continue
