@@ -259,8 +259,8 @@ def _solve(p: Problem, seconds: float | None, whole: bool, lifts: Lifts | None =
     if by is not None and opens is not None:
         _by(solver, p, departs, by, opens)
     if (days is None and by is None) or not whole:
-        # With whole lifts and the days given only feasibility is asked: any solution
-        # answers it.
+        # With whole lifts and the days (or ``by``) given only feasibility is asked: any
+        # solution answers it.
         solver.Minimize(c_var)
     if whole:
         solver.SetSolverSpecificParametersAsString(f"limits/nodes = {NODES}\n")
@@ -358,8 +358,11 @@ def cap_days_bound(p: Problem, seconds: float | None = None, *, above: int = 0,
             raise _TooLarge
         return {"infeasible": True, "solved": False}.get(outcome[0])
 
-    # Step 1, days. Threshold u: the days that open before u. Only those whose failure would
-    # prove more than ``above``, and none past an achieved completion (a plan then exists).
+    # Step 1, days. Step 2 alone would prove as much (its model at a minute v holds every
+    # flight to the days that open before v less the shortest lift), but its probes that
+    # find a solution are slow: these few coarse ones get it near the bound first.
+    # Threshold u: the days that open before u. Only those whose failure would prove more
+    # than ``above``, and none past an achieved completion (a plan then exists).
     cands = []
     for u in [1, *(t + 1 for t in starts)]:
         i = bisect.bisect_left(starts, u)
