@@ -126,14 +126,20 @@ def test_lift_plan_gives_the_lps_lifts_per_class_and_route():
 # --- cap days ------------------------------------------------------------------------------
 
 
+def capped_text(cap: int = 1, count: int = 3, extra: str = "") -> str:
+    """tiny.yaml with 150 passengers THA->HOM in 50 seats (three lifts) by ``count`` aircraft
+    based at HOM, with THA's departures capped at ``cap`` a day (``extra``: more of THA's
+    YAML fields)."""
+    return (TINY.replace("count: 2, base: HOM", f"count: {count}, base: HOM")
+            .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
+            .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
+            .replace("departure_cap_per_day: 4,", f"departure_cap_per_day: {cap},{extra}"))
+
+
 def capped(cap: int = 1, count: int = 3, extra: str = "") -> Problem:
-    """150 passengers THA->HOM in 50 seats (three lifts) by ``count`` aircraft based at HOM,
-    with THA's departures capped at ``cap`` a day (``extra``: more of THA's YAML fields)."""
-    src = (TINY.replace("count: 2, base: HOM", f"count: {count}, base: HOM")
-           .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
-           .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
-           .replace("departure_cap_per_day: 4,", f"departure_cap_per_day: {cap},{extra}"))
-    return build_problem(loads_scenario(src, "tiny-capped.yaml"), "withdrawal")
+    """:func:`capped_text`'s withdrawal."""
+    return build_problem(loads_scenario(capped_text(cap, count, extra), "tiny-capped.yaml"),
+                         "withdrawal")
 
 
 def test_three_lifts_at_one_a_day_need_the_third_day():
@@ -246,10 +252,7 @@ def test_planner_asks_cap_days_between_its_bound_and_its_plan(monkeypatch, caplo
 def two_types(big_seats: int) -> Problem:
     """:func:`capped` (one departure a day at THA) with a second, slower type of
     ``big_seats`` seats: one aircraft of it, also based at HOM."""
-    src = (TINY.replace("count: 2, base: HOM", "count: 3, base: HOM")
-           .replace("personnel: 60, vehicles: {CAR: 2}, cargo_kg: 1000", "personnel: 120")
-           .replace('T10:00:00+06:00", guards', 'T00:00:00+06:00", guards')
-           .replace("departure_cap_per_day: 4,", "departure_cap_per_day: 1,")
+    src = (capped_text(cap=1, count=3)
            .replace("aircraft_types:\n", "aircraft_types:\n  - {id: BIG, seats: "
                     f"{big_seats}, payload_kg: 40000, vehicle_space_m: 20.0, cruise_kmh: 300, "
                     "block_extra_min: 20, turnaround_min: 60, assumed: test}\n")
