@@ -564,9 +564,12 @@ def test_spread_paces_each_origin_over_the_time_to_its_target():
     assert _spread(p, start, late, {})["U-RUS"] == start + 600
 
 
-@pytest.mark.parametrize(("seed", "none"), [(1, False), (2, False), (1, True)])
-def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, seed, none):
-    p = generated(seed, "withdrawal")
+@pytest.mark.parametrize(("seed", "none", "phase"), [
+    (1, False, "withdrawal"), (2, False, "withdrawal"), (1, True, "withdrawal"),
+    (1, False, "deployment")])
+def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, seed, none,
+                                                                 phase):
+    p = generated(seed, phase)
     start = min(max(u.release, u.window[0]) for u in p.units)
     asked: list[int] = []
     plans: list[dict | None] = []
@@ -585,7 +588,9 @@ def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, see
         return real(*a, **k)
 
     monkeypatch.setattr(GREEDY, "_greedy", spy)
-    first = GREEDY._run(p, GREEDY.Variant(retire=True, bias=480), False, (None, {}))
+    into = phase == "deployment"
+    first = GREEDY._run(p, GREEDY.Variant(retire=not into, bias=480, defer=into), False,
+                        (None, {}))
     assert first is not None
     end = completion_of(p, first)
     seen.clear()
@@ -601,10 +606,3 @@ def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, see
         assert guide is (got if got is not None else plain)
         assert pace == _spread(p, start, until, _pace(p))
     assert legs is not None and check(p.scenario, as_plan(p, legs)) == []
-
-
-def test_no_day_plan_into_the_theatre():
-    p = generated(1, "deployment")
-    asked: list[int] = []
-    greedy(p, day_plan=lambda until: asked.append(until))
-    assert asked == []

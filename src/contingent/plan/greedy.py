@@ -615,10 +615,10 @@ def greedy(p: Problem, seconds: float | None = None,
     :func:`~contingent.plan.workbound.lift_plan`), the first two variants also run guided:
     each load goes to a fleet whose class still has lifts left on its route in the guide,
     when one can take it. Where units are bound for capped airfields outside the theatre,
-    paced copies of the first variant follow it (see :func:`_pace`). With a ``day_plan``, where
-    units leave the theatre, planned copies of the first variant follow it once it has a
-    completion: aimed at ``PLANNED`` shares of it, each guided by the day plan for its target
-    and with the units at each airfield spread over the time to it (see :func:`_spread`).
+    paced copies of the first variant follow it (see :func:`_pace`). With a ``day_plan``,
+    planned copies of the first variant follow it once it has a completion: aimed at
+    ``PLANNED`` shares of it, each guided by the day plan for its target and with the units
+    at each airfield spread over the time to it (see :func:`_spread`).
 
     With ``seconds``, variants are run most promising first and no new one is started once
     the time is spent (the first always runs, so there is a plan whenever one is found).
@@ -687,7 +687,7 @@ def greedy(p: Problem, seconds: float | None = None,
             found[i] = g
             if target is not None and completion_of(p, g) <= target:
                 break  # it meets a lower bound: no variant can land the last load sooner
-        if i == 0 and g is not None and day_plan is not None and p.units and not into_theatre:
+        if i == 0 and g is not None and day_plan is not None and p.units:
             first_end = completion_of(p, g)
             # After the paced copies (which at 10^5 are worth more), before the rest: the
             # loop reads the list by index.
