@@ -22,6 +22,7 @@ from contingent.plan.greedy import (
     INF,
     PACE,
     PLANNED,
+    SLACK,
     _Airspace,
     _fill,
     _greedy,
@@ -414,6 +415,20 @@ def test_a_guided_run_gives_the_guides_lifts_to_the_class_it_names(share, by_f2)
     assert check(p.scenario, as_plan(p, guided)) == []
 
 
+@pytest.mark.parametrize(("slack", "by_f2"), [(0, 2), (1, 1), (10**6, 2)])
+def test_a_slack_lets_a_load_leave_the_guide_only_for_a_landing_that_much_sooner(slack,
+                                                                                 by_f2):
+    # The guide gives both of U-RUS's lifts to F2's one JET, whose second lands a round
+    # trip after F1's spare JETs could land it; its first lands when F1's would (a tie
+    # stays with the guide).
+    p = two_fleets()
+    key = ("JET", frozenset({"RUS"}), "THA", "HOM")
+    legs = _greedy(p, retire=True, guide={key: 5.0}, slack=slack)
+    assert legs is not None
+    assert sum(t.startswith("F2-") for t in _lifts_of(legs, "U-RUS")) == by_f2
+    assert check(p.scenario, as_plan(p, legs)) == []
+
+
 def test_greedy_runs_guided_variants_only_with_a_guide(monkeypatch):
     p = two_fleets()
     seen: list[object] = []
@@ -584,7 +599,7 @@ def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, see
     real = GREEDY._greedy
 
     def spy(*a, **k):
-        seen.append((k.get("guide"), k.get("pace")))
+        seen.append((k.get("guide"), k.get("pace"), k.get("slack")))
         return real(*a, **k)
 
     monkeypatch.setattr(GREEDY, "_greedy", spy)
@@ -598,11 +613,17 @@ def test_planned_variants_follow_the_first_with_their_day_plans(monkeypatch, see
     legs = greedy(p, guide=plain, day_plan=day_plan)
     # Asked once per share of the first variant's completion, right after it; each planned
     # variant runs after the first and its paced copies, with its day plan's guide (the
-    # plain one where there is none) and its spread.
+    # plain one where there is none) and its spread; into the theatre twice, the second
+    # time with a slack.
     assert asked == [start + round(s * (end - start)) for s in PLANNED]
     assert any(got is not None for got in plans) is not none
     ahead = 2 if _pace(p) else 0
-    for (guide, pace), until, got in zip(seen[1 + ahead:3 + ahead], asked, plans, strict=True):
+    slacks = (0, SLACK) if into else (0,)
+    runs = seen[1 + ahead:1 + ahead + len(PLANNED) * len(slacks)]
+    expected = [(until, got, slack) for until, got in zip(asked, plans, strict=True)
+                for slack in slacks]
+    for (guide, pace, slack), (until, got, want) in zip(runs, expected, strict=True):
         assert guide is (got if got is not None else plain)
         assert pace == _spread(p, start, until, _pace(p))
+        assert slack == want
     assert legs is not None and check(p.scenario, as_plan(p, legs)) == []

@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,9 @@ PLANNED = (0.8, 0.9)
 #: list scheduler's order runs ahead of the fleet. Measured on generated withdrawals
 #: (10^4 sorties): 2/3 did better than the share of the day the airfield is open.
 HOURS_SHARE = 2 / 3
+#: Into the theatre, each planned variant also runs with this slack (minutes; see
+#: :class:`Variant`).
+SLACK = 60
 #: Lifts per fleet class (type, carried nations) and route that a guided variant follows.
 Guide = Lifts
 log = logging.getLogger(__name__)
@@ -72,6 +76,9 @@ class Variant:
         Share of the first variant's completion that a day plan aims at (0: none): the
         guide is then the fleet-work LP within the daily caps of the days before it, and
         the units leaving each airfield are spread over the time to it (see :func:`_spread`).
+    slack
+        With a guide: minutes by which a fleet outside the guide must land a load sooner
+        to take it instead (0: the guide always wins when its fleets can take the load).
     """
 
     retire: bool
@@ -82,6 +89,7 @@ class Variant:
     guided: bool = False
     paced: bool = False
     planned: float = 0.0
+    slack: int = 0
 
 
 #: Given a target completion (minute), the guide a day plan follows: lifts per fleet class
@@ -329,8 +337,9 @@ class _Pools:
     """
 
     def __init__(self, p: Problem, tails: dict[str, list[_Tail]], merge: bool = False,
-                 guide: Guide | None = None) -> None:
+                 guide: Guide | None = None, slack: int = 0) -> None:
         self.p = p
+        self.slack = slack
         # Lifts left per class and route in the guide (a copy: each run spends its own).
         self.guide = dict(guide) if guide else None
         self.tails = tails
@@ -425,12 +434,18 @@ class _Pools:
             if mine and len(mine) < len(cands):
                 got = self._best(air, u, rem, bias, big, mine)
                 if got is not None:
-                    return got
+                    if not self.slack:
+                        return got
+                    # Only a load landing ``slack`` sooner elsewhere leaves the guide: the
+                    # search stops as soon as no candidate can beat that.
+                    other = self._best(air, u, rem, bias, big, cands,
+                                       beat=got[0][0] - self.slack)
+                    return other if other is not None else got
         return self._best(air, u, rem, bias, big, cands)
 
     def _best(self, air: _Airspace, u: UnitDemand, rem: dict[str, int], bias: int,
-              big: tuple[int, int, int], cands: list[tuple[int, FleetData]]
-              ):  # type: ignore[no-untyped-def]
+              big: tuple[int, int, int], cands: list[tuple[int, FleetData]],
+              beat: int | None = None):  # type: ignore[no-untyped-def]
         p = self.p
         lo = max(u.release, u.window[0])
         # No lift leaves before the origin accepts a departure, and a tail flying in waits
@@ -472,7 +487,7 @@ class _Pools:
                 n += 1
         heapq.heapify(queue)
         free_from = self._lift[2]
-        best = None
+        best: Any = None if beat is None else ((beat, -(1 << 62), ()), None, None, None)
         while queue and (best is None or queue[0][0] < best[0]):
             key, _, is_stream, item = heapq.heappop(queue)
             if is_stream:
@@ -510,7 +525,7 @@ class _Pools:
             real = (trial[3] - credit, key[1], key[2])
             if best is None or real < best[0]:
                 best = (real, t, trial, load)
-        return best
+        return best if best is None or best[1] is not None else None
 
     def _early(self, t: _Tail, u: UnitDemand, lo: int, blk: int) -> int:
         """A lower bound on when ``t`` can land a load of ``u``."""
@@ -667,7 +682,10 @@ def greedy(p: Problem, seconds: float | None = None,
 
     def setup(v: Variant) -> tuple[Guide | None, dict[str, int]]:
         if v.planned and day_plan is not None and v not in runs:
-            runs[v] = _planned(p, v.planned, first_end, day_plan, guide, pace)
+            # Copies that differ only in their slack share one day plan.
+            same = [runs[w] for w in runs if w.planned == v.planned]
+            runs[v] = same[0] if same else _planned(p, v.planned, first_end, day_plan, guide,
+                                                     pace)
         return runs.get(v, (guide, pace))
 
     stop = time.perf_counter() + seconds if seconds is not None else None
@@ -691,8 +709,12 @@ def greedy(p: Problem, seconds: float | None = None,
             first_end = completion_of(p, g)
             # After the paced copies (which at 10^5 are worth more), before the rest: the
             # loop reads the list by index.
-            variants[ahead:ahead] = [replace(v, guided=True, paced=True, planned=share)
-                                     for share in PLANNED]
+            # Into the theatre each also with a slack: the LP that guides it sees no
+            # airfield limits and can load a small fleet past what it lands in time.
+            variants[ahead:ahead] = [replace(v, guided=True, paced=True, planned=share,
+                                             slack=slack)
+                                     for share in PLANNED
+                                     for slack in ((0, SLACK) if into_theatre else (0,))]
     if not found:
         return None
 
@@ -770,7 +792,7 @@ def _run(p: Problem, v: Variant, merge: bool,
     guide, pace = setup
     return _greedy(p, retire=v.retire, park=v.park, bias=v.bias, merge=merge, defer=v.defer,
                    base_first=v.base_first, boost=boost, guide=guide if v.guided else None,
-                   pace=pace if v.paced else None)
+                   pace=pace if v.paced else None, slack=v.slack)
 
 
 def _planned(p: Problem, share: float, end: int, day_plan: DayPlan, guide: Guide | None,
@@ -825,7 +847,8 @@ def _share(p: Problem, f: FleetData, load: tuple[int, dict[str, int], int],
 def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
             merge: bool = False, defer: bool = False, base_first: bool = False,
             boost: dict[str, int] | None = None, guide: Guide | None = None,
-            pace: dict[str, int] | None = None) -> dict[str, list[LegValue]] | None:
+            pace: dict[str, int] | None = None, slack: int = 0
+            ) -> dict[str, list[LegValue]] | None:
     air = _Airspace(p)
     air.defer = defer
     big = (max(f.seats for f in p.fleets), max(f.space_cm for f in p.fleets),
@@ -834,7 +857,7 @@ def _greedy(p: Problem, retire: bool, park: bool = False, bias: int = 0,
     tails: dict[str, list[_Tail]] = {
         f.id: [_Tail(f, t, f.base, f.available[0]) for t in f.tails] for f in p.fleets
     }
-    pools = _Pools(p, tails, merge, guide)
+    pools = _Pools(p, tails, merge, guide, slack)
     befores = [r for r in p.scenario.rules_for(p.phase) if r.kind == "before"]
     # Nations that must go after others are scheduled after them (rank = longest chain).
     rank: dict[str, int] = {}
