@@ -424,7 +424,8 @@ class _Pools:
         """The (key, tail, times, load) landing the next load of ``u`` earliest, or None.
 
         With a guide, only fleets whose class has at least half a lift left on the route are
-        tried first; the others only when none of those can take the load.
+        tried first; the others only when none of those can take the load, or, with a slack,
+        when one of them lands it at least that many minutes sooner.
         """
         cands = self.carriers[u.nation]
         if self.guide is not None:
@@ -487,6 +488,9 @@ class _Pools:
                 n += 1
         heapq.heapify(queue)
         free_from = self._lift[2]
+        # With ``beat``, the search starts from a stand-in that only a landing before that
+        # minute passes (at that minute the stand-in's second key wins), so it stops as soon
+        # as no candidate's bound is earlier.
         best: Any = None if beat is None else ((beat, -(1 << 62), ()), None, None, None)
         while queue and (best is None or queue[0][0] < best[0]):
             key, _, is_stream, item = heapq.heappop(queue)
