@@ -18,7 +18,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -488,11 +487,12 @@ class _Pools:
                 n += 1
         heapq.heapify(queue)
         free_from = self._lift[2]
-        # With ``beat``, the search starts from a stand-in that only a landing before that
-        # minute passes (at that minute the stand-in's second key wins), so it stops as soon
-        # as no candidate's bound is earlier.
-        best: Any = None if beat is None else ((beat, -(1 << 62), ()), None, None, None)
-        while queue and (best is None or queue[0][0] < best[0]):
+        best = None
+        # The key to beat: with ``beat``, only a landing before that minute (at that minute
+        # the bar's second key wins), so the search stops as soon as no candidate's bound is
+        # earlier.
+        bar = None if beat is None else (beat, -(1 << 62), ())
+        while queue and (bar is None or queue[0][0] < bar):
             key, _, is_stream, item = heapq.heappop(queue)
             if is_stream:
                 k, soon, info = item
@@ -527,9 +527,9 @@ class _Pools:
             if trial is None:
                 continue
             real = (trial[3] - credit, key[1], key[2])
-            if best is None or real < best[0]:
-                best = (real, t, trial, load)
-        return best if best is None or best[1] is not None else None
+            if bar is None or real < bar:
+                best, bar = (real, t, trial, load), real
+        return best
 
     def _early(self, t: _Tail, u: UnitDemand, lo: int, blk: int) -> int:
         """A lower bound on when ``t`` can land a load of ``u``."""
@@ -679,18 +679,18 @@ def greedy(p: Problem, seconds: float | None = None,
         ahead += len(paced)
     # Pooling identical fleets changes only tie-breaks; it pays from hundreds of tails on.
     merge = sum(f.count for f in p.fleets) > MERGE_TAILS
-    # The guide and pace each variant runs with: planned ones get their own, computed when
-    # first run (a day plan's LP takes seconds at 10^5, where they may never run).
-    runs: dict[Variant, tuple[Guide | None, dict[str, int]]] = {}
+    # The guide and pace each variant runs with: planned ones get their own per share (the
+    # copies with a slack share it), computed when first run (a day plan's LP takes seconds
+    # at 10^5, where they may never run).
+    plans: dict[float, tuple[Guide | None, dict[str, int]]] = {}
     first_end = 0
 
     def setup(v: Variant) -> tuple[Guide | None, dict[str, int]]:
-        if v.planned and day_plan is not None and v not in runs:
-            # Copies that differ only in their slack share one day plan.
-            same = [runs[w] for w in runs if w.planned == v.planned]
-            runs[v] = same[0] if same else _planned(p, v.planned, first_end, day_plan, guide,
-                                                     pace)
-        return runs.get(v, (guide, pace))
+        if not v.planned or day_plan is None:
+            return guide, pace
+        if v.planned not in plans:
+            plans[v.planned] = _planned(p, v.planned, first_end, day_plan, guide, pace)
+        return plans[v.planned]
 
     stop = time.perf_counter() + seconds if seconds is not None else None
     found: dict[int, dict[str, list[LegValue]]] = {}
@@ -712,9 +712,9 @@ def greedy(p: Problem, seconds: float | None = None,
         if i == 0 and g is not None and day_plan is not None and p.units:
             first_end = completion_of(p, g)
             # After the paced copies (which at 10^5 are worth more), before the rest: the
-            # loop reads the list by index.
-            # Into the theatre each also with a slack: the LP that guides it sees no
-            # airfield limits and can load a small fleet past what it lands in time.
+            # loop reads the list by index. Into the theatre each also with a slack: the LP
+            # that guides it sees no airfield limits and can load a small fleet past what it
+            # lands in time.
             variants[ahead:ahead] = [replace(v, guided=True, paced=True, planned=share,
                                              slack=slack)
                                      for share in PLANNED
